@@ -69,9 +69,10 @@ class Match(_Record):
     article_id: str
     level: Level
     text: str
-    similarity: float
+    similarity: float  # combined semantic + lexical match score in [0, 1]
     start: int = 0
     end: int = 0
+    cosine: float = 0.0  # embedding cosine alone
     date: str | None = None
     source: str | None = None
     title: str | None = None

@@ -1,0 +1,173 @@
+"""Judging the passages of a new article against their nearest stored passages.
+
+Pure logic: it receives, for each passage of the new article, candidate passages already
+retrieved from the index (with cosine similarities), and decides `template`, `reused` or
+`novel`, with a novelty score and the novel spans inside matched passages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .lexical import containment, content_profile, novel_spans
+from .records import Match, Passage, PassageResult, Status
+from .scoring import DEFAULT_THRESHOLD, combine, novelty
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored passage retrieved for a query passage."""
+
+    passage_id: int
+    article_id: str
+    level: str
+    text: str
+    cosine: float
+    start: int = 0
+    end: int = 0
+    date: str | None = None
+    source: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    threshold: float = DEFAULT_THRESHOLD
+    min_support: int = 3
+    max_matches: int = 5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.threshold < 1:
+            raise ValueError("threshold must be between 0 and 1")
+        if self.min_support < 2:
+            raise ValueError("min_support must be at least 2")
+
+
+def score_candidates(text: str, candidates: Sequence[Candidate]) -> list[tuple[float, Candidate]]:
+    """Combined match score of each candidate for ``text``, best first."""
+    query = content_profile(text)
+    scored = [
+        (float(combine(c.cosine, containment(query, content_profile(c.text)))), c)
+        for c in candidates
+    ]
+    scored.sort(key=lambda sc: (-sc[0], sc[1].passage_id))
+    return scored
+
+
+def judge(
+    passage: Passage,
+    candidates: Sequence[Candidate],
+    *,
+    template_of: Mapping[int, int],
+    story_of: Mapping[str, str],
+    settings: JudgeSettings = JudgeSettings(),
+) -> PassageResult:
+    """The verdict on one passage.
+
+    ``template_of`` maps stored passage ids to the template they belong to; ``story_of``
+    maps article ids to story ids (near-duplicate groups), so copies of one story count once
+    toward ``min_support``.
+    """
+    scored = score_candidates(passage.text, candidates)
+    matched = [(s, c) for s, c in scored if s >= settings.threshold]
+    best = scored[0][0] if scored else 0.0
+    status: Status = "novel"
+    template_id: int | None = None
+    source: str | None = None
+    spans = ()
+    if matched:
+        in_template = [template_of[c.passage_id] for _, c in matched if c.passage_id in template_of]
+        stories = {story_of.get(c.article_id, c.article_id) for _, c in matched}
+        if in_template:
+            status, template_id = "template", in_template[0]
+        elif len(stories) >= settings.min_support:
+            status = "template"
+        else:
+            status = "reused"
+            source = matched[0][1].article_id
+        spans = novel_spans(passage.text, matched[0][1].text, offset=passage.start)
+    matches = tuple(_to_match(s, c) for s, c in scored[: settings.max_matches])
+    return PassageResult(
+        passage=passage,
+        status=status,
+        novelty=novelty(best) if scored else 1.0,
+        template_id=template_id,
+        source_article=source,
+        matches=matches,
+        novel_spans=spans,
+    )
+
+
+def _to_match(score: float, c: Candidate) -> Match:
+    return Match(
+        passage_id=c.passage_id,
+        article_id=c.article_id,
+        level=c.level,  # type: ignore[arg-type]
+        text=c.text,
+        similarity=round(score, 4),
+        start=c.start,
+        end=c.end,
+        cosine=round(float(c.cosine), 4),
+        date=c.date,
+        source=c.source,
+        title=c.title,
+    )
+
+
+def merge_paragraphs(
+    paragraphs: Sequence[PassageResult], sentences: Sequence[PassageResult]
+) -> tuple[PassageResult, ...]:
+    """Fold sentence verdicts into paragraph verdicts.
+
+    A formula often sits inside an otherwise new paragraph, so a paragraph that did not
+    match as a whole takes the status covering most of its characters at sentence level,
+    and its novelty is never above the character-weighted novelty of its sentences.
+    """
+    out = []
+    for para in paragraphs:
+        inside = [s for s in sentences if s.passage.paragraph == para.passage.paragraph]
+        total = sum(len(s.passage.text) for s in inside) or 1
+        sent_novelty = sum(s.novelty * len(s.passage.text) for s in inside) / total
+        matched_chars = {
+            st: sum(len(s.passage.text) for s in inside if s.status == st)
+            for st in ("template", "reused")
+        }
+        status, template_id, source = para.status, para.template_id, para.source_article
+        if status == "novel" and sum(matched_chars.values()) * 2 >= total:
+            status = max(matched_chars, key=lambda st: (matched_chars[st], st == "template"))
+            first = next(s for s in inside if s.status == status)
+            template_id, source = first.template_id, first.source_article
+        spans = para.novel_spans if para.status != "novel" else ()
+        if status != "novel" and para.status == "novel":
+            spans = tuple(sp for s in inside for sp in s.novel_spans) + tuple(
+                _span_of(s) for s in inside if s.status == "novel"
+            )
+        out.append(
+            PassageResult(
+                passage=para.passage,
+                status=status,  # type: ignore[arg-type]
+                novelty=round(min(para.novelty, sent_novelty), 4),
+                template_id=template_id,
+                source_article=source,
+                matches=para.matches,
+                novel_spans=tuple(sorted(spans, key=lambda sp: sp.start)),
+            )
+        )
+    return tuple(out)
+
+
+def _span_of(result: PassageResult):  # noqa: ANN202
+    from .records import Span
+
+    p = result.passage
+    return Span(p.start, p.end, p.text)
+
+
+def article_novelty(sentences: Sequence[PassageResult]) -> float:
+    """Share of the article's sentence characters that are novel."""
+    total = sum(len(s.passage.text) for s in sentences)
+    if total == 0:
+        return 0.0
+    novel = sum(len(s.passage.text) for s in sentences if s.status == "novel")
+    return round(novel / total, 4)

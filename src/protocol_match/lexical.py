@@ -1,0 +1,165 @@
+"""Lexical evidence for passage matches: weighted content-word containment and alignment.
+
+Sentence embeddings rate same-beat content almost as similar as paraphrased formulas, so a
+match also needs lexical support: how much of the query's content (weighted by how rare
+each word is in general English) reappears in the candidate, after folding British/American
+spelling and stemming. Pure functions over strings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from .records import Span
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"^\d[\d.,:]*$")
+
+# Function words carry no evidence that two passages share a formula.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with would you your yours""".split()
+)
+
+_SPELLING = (
+    (re.compile(r"our(s|ed|ing|able)?$"), r"or\1"),  # honour -> honor
+    (re.compile(r"is(e|ed|es|ing|ation)$"), r"iz\1"),  # emphasise -> emphasize
+    (re.compile(r"^defence$"), "defense"),
+    (re.compile(r"tre$"), "ter"),  # centre -> center
+)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Fold case, British spelling and inflection so variants of a word compare equal."""
+    w = word.lower().replace("’", "'")
+    for pattern, repl in _SPELLING:
+        if len(w) > 4:
+            w = pattern.sub(repl, w)
+    return _stemmer().stemWord(w)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202 - snowballstemmer has no types
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def word_weight(word: str) -> float:
+    """Evidence weight of a word: rarer words in general English weigh more (0 for stopwords)."""
+    w = word.lower()
+    if w in STOPWORDS or len(w) < 2:
+        return 0.0
+    if _NUMBER.match(w):
+        return 1.0
+    from wordfreq import zipf_frequency
+
+    zipf = zipf_frequency(w, "en")
+    # zipf 7 ("of") .. 1 (very rare); unknown words get the rare-word weight.
+    return min(6.0, max(0.5, 7.0 - zipf)) if zipf > 0 else 6.0
+
+
+def tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, word) of every word of ``text``."""
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+
+
+def content_profile(text: str) -> dict[str, float]:
+    """Stem -> weight for the content words of ``text``."""
+    prof: dict[str, float] = {}
+    for _, _, word in tokens(text):
+        weight = word_weight(word)
+        if weight > 0:
+            s = stem(word)
+            prof[s] = max(prof.get(s, 0.0), weight)
+    return prof
+
+
+def containment(query: dict[str, float], candidate: dict[str, float]) -> float:
+    """Weighted share of the query's content words found in the candidate, in [0, 1]."""
+    total = sum(query.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for s, w in query.items() if s in candidate) / total
+
+
+def dice(a: dict[str, float], b: dict[str, float]) -> float:
+    """Symmetric weighted overlap of two content profiles, in [0, 1]."""
+    total = sum(a.values()) + sum(b.values())
+    if total <= 0:
+        return 0.0
+    shared = sum(min(w, b[s]) for s, w in a.items() if s in b)
+    return 2 * shared / total
+
+
+def novel_spans(text: str, reference: str, offset: int = 0) -> tuple[Span, ...]:
+    """Runs of words in ``text`` that an alignment with ``reference`` leaves unmatched.
+
+    These are the names, dates, numbers and new facts inside a matched passage. Offsets are
+    shifted by ``offset`` so they point into the whole article.
+    """
+    q = tokens(text)
+    r = tokens(reference)
+    qs = [stem(w) for _, _, w in q]
+    rs = [stem(w) for _, _, w in r]
+    matcher = difflib.SequenceMatcher(a=qs, b=rs, autojunk=False)
+    matched = [False] * len(q)
+    for block in matcher.get_matching_blocks():
+        for i in range(block.a, block.a + block.size):
+            matched[i] = True
+    return _runs(text, q, [not m for m in matched], offset)
+
+
+def _runs(
+    text: str, toks: Sequence[tuple[int, int, str]], flags: Sequence[bool], offset: int
+) -> tuple[Span, ...]:
+    spans: list[Span] = []
+    i = 0
+    while i < len(toks):
+        if not flags[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(toks) and flags[j + 1]:
+            j += 1
+        # Lone unmatched function words ("the", "of") are alignment noise, not new facts.
+        if j > i or word_weight(toks[i][2]) > 0:
+            start, end = toks[i][0], toks[j][1]
+            spans.append(Span(start + offset, end + offset, text[start:end]))
+        i = j + 1
+    return tuple(spans)
+
+
+def slot_form(members: Sequence[str], canonical: str, placeholder: str = "{…}") -> str:
+    """The canonical text with words that most other members do not share replaced by a slot."""
+    c = tokens(canonical)
+    if not c or len(members) < 2:
+        return canonical
+    cs = [stem(w) for _, _, w in c]
+    support = [0] * len(c)
+    others = [m for m in members if m != canonical] or list(members)
+    for member in others:
+        ms = [stem(w) for _, _, w in tokens(member)]
+        matcher = difflib.SequenceMatcher(a=cs, b=ms, autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for i in range(block.a, block.a + block.size):
+                support[i] += 1
+    varying = [s * 2 < len(others) for s in support]
+    out: list[str] = []
+    pos = 0
+    for span in _runs(canonical, c, varying, 0):
+        out.append(canonical[pos : span.start])
+        out.append(placeholder)
+        pos = span.end
+    out.append(canonical[pos:])
+    return "".join(out)

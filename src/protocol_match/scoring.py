@@ -1,0 +1,27 @@
+"""How semantic and lexical similarity combine into one match score, and into novelty.
+
+Kept in one place so that mining, comparing and the benchmarks agree on what "a match" is.
+The defaults were chosen on the seeds and the generated benchmark corpus (see README,
+"How thresholds were chosen").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# A passage matches a stored one when (cosine + weighted word containment) / 2 reaches this.
+DEFAULT_THRESHOLD = 0.62
+# Scores at or below NOVEL_FLOOR are fully novel (1.0); at or above SEEN_CEILING fully seen.
+NOVEL_FLOOR = 0.35
+SEEN_CEILING = 0.9
+
+
+def combine(semantic, lexical):  # noqa: ANN001, ANN201 - floats or arrays alike
+    """Match score in [0, 1] from cosine similarity and lexical containment."""
+    return 0.5 * (np.clip(semantic, 0.0, 1.0) + np.clip(lexical, 0.0, 1.0))
+
+
+def novelty(score: float) -> float:
+    """Map a best match score to a novelty in [0, 1] (1 = nothing like it in the corpus)."""
+    span = SEEN_CEILING - NOVEL_FLOOR
+    return float(np.clip((SEEN_CEILING - score) / span, 0.0, 1.0))
