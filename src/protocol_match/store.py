@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS template_members (
     PRIMARY KEY (template, passage)
 );
 CREATE INDEX IF NOT EXISTS template_members_passage ON template_members(passage);
+CREATE TABLE IF NOT EXISTS stories (article TEXT PRIMARY KEY, story TEXT NOT NULL);
 """
 
 
@@ -242,6 +243,9 @@ class Store:
         row = self._conn.execute("SELECT COUNT(*) FROM passages WHERE level=?", (level,))
         return int(row.fetchone()[0])
 
+    def count_vectors(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+
     def article(self, article_id: str) -> Article | None:
         row = self._conn.execute(
             "SELECT id, text, date, source, title, origin FROM articles WHERE id=?", (article_id,)
@@ -355,11 +359,25 @@ class Store:
         return row[0] if row else None
 
     # --------------------------------------------------------------- templates
-    def save_templates(self, templates: Sequence[dict], members: Sequence[tuple[int, int, float]]):
-        """Replace the mined templates (JSON per template) and their member passages."""
+    def save_templates(
+        self,
+        templates: Sequence[dict],
+        members: Sequence[tuple[int, int, float]],
+        stories: dict[str, str],
+        params: dict,
+    ) -> None:
+        """Replace the mined templates (JSON each), their members and the story groups."""
         with self._conn:
             self._conn.execute("DELETE FROM templates")
             self._conn.execute("DELETE FROM template_members")
+            self._conn.execute("DELETE FROM stories")
+            self._conn.executemany(
+                "INSERT INTO stories VALUES (?, ?)", ((a, s) for a, s in stories.items() if a != s)
+            )
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('template_params', ?)",
+                (json.dumps(params, sort_keys=True),),
+            )
             self._conn.executemany(
                 "INSERT INTO templates VALUES (?, ?)", ((t["id"], json.dumps(t)) for t in templates)
             )
@@ -372,6 +390,36 @@ class Store:
     def load_templates(self) -> list[dict]:
         rows = self._conn.execute("SELECT data FROM templates ORDER BY id").fetchall()
         return [json.loads(r[0]) for r in rows]
+
+    def stories(self) -> dict[str, str]:
+        """Article id -> story id for articles in a near-duplicate group (others: themselves)."""
+        return dict(self._conn.execute("SELECT article, story FROM stories").fetchall())
+
+    def level_texts(self, level: str) -> tuple[np.ndarray, list[str], list[str]]:
+        """(passage ids, article ids, texts) of every passage of ``level``, ordered by id."""
+        rows = self._conn.execute(
+            "SELECT p.id, a.id, substr(a.text, p.start + 1, p.end - p.start) FROM passages p "
+            "JOIN articles a ON a.rowid = p.article WHERE p.level=? ORDER BY p.id",
+            (level,),
+        ).fetchall()
+        ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+        return ids, [r[1] for r in rows], [r[2] for r in rows]
+
+    def new_passages(self, since_rowid: int) -> list[tuple[int, str, str]]:
+        """(id, level, key) of passages of articles with rowid > ``since_rowid``."""
+        return self._conn.execute(
+            "SELECT id, level, key FROM passages WHERE article > ? ORDER BY id", (since_rowid,)
+        ).fetchall()
+
+    def new_articles(self, since_rowid: int) -> list[tuple[int, str]]:
+        """(rowid, document key) of articles with rowid > ``since_rowid``."""
+        return self._conn.execute(
+            "SELECT rowid, key FROM articles WHERE rowid > ? ORDER BY rowid", (since_rowid,)
+        ).fetchall()
+
+    def max_article_rowid(self) -> int:
+        row = self._conn.execute("SELECT MAX(rowid) FROM articles").fetchone()
+        return int(row[0] or 0)
 
     def template_members(self) -> list[tuple[int, int, float]]:
         return self._conn.execute(

@@ -1,0 +1,580 @@
+"""The entry class: a corpus of articles in a store, with its embedding model.
+
+``Corpus`` wires the pure modules together: ingest → segment → embed → store/index →
+mine templates → compare. It holds no algorithm of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .compare import Candidate, JudgeSettings, article_novelty, judge, merge_paragraphs
+from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, story_ids
+from .embed import BUNDLED_MODEL_NAME, Embedder, load_embedder, text_key
+from .errors import InputError
+from .ingest import article_from_text, read_articles
+from .lexical import slot_form
+from .records import (
+    AddResult,
+    Article,
+    ArticleMatch,
+    CompareReport,
+    DuplicateGroup,
+    Match,
+    PassageResult,
+    Segmented,
+    StoreStats,
+    Template,
+    TemplateMember,
+    TemplateUse,
+)
+from .scoring import DEFAULT_THRESHOLD
+from .segment import segment
+from .store import Store, store_exists
+from .templates import is_chrome, mine_clusters
+
+log = logging.getLogger(__name__)
+
+STORE_ENV = "PROTOCOL_MATCH_STORE"
+DEFAULT_MIN_SUPPORT = 3
+PASSAGE_LEVELS = ("paragraph", "sentence")
+# Progress callback: (stage, items just done, total items in the stage or 0 if unknown).
+ProgressFn = Callable[[str, int, int], None]
+
+
+def default_store_path() -> Path:
+    """``$PROTOCOL_MATCH_STORE`` if set, else ``./embeddings``."""
+    return Path(os.environ.get(STORE_ENV) or "embeddings")
+
+
+class Corpus:
+    """A store of indexed articles plus the model that embedded them.
+
+    >>> corpus = Corpus.open("embeddings/")          # doctest: +SKIP
+    >>> report = corpus.compare("BAKU ... text")      # doctest: +SKIP
+    >>> report.novelty                                # doctest: +SKIP
+    """
+
+    def __init__(self, store: Store, model: str | Path | None = None, device: str | None = None):
+        self.store = store
+        self._model_arg = model
+        self._device = device
+        self._embedder: Embedder | None = None
+        self._template_cache: tuple[str, list[Template], dict[int, int]] | None = None
+
+    # ----------------------------------------------------------------- opening
+    @classmethod
+    def open(
+        cls,
+        path: str | Path | None = None,
+        *,
+        model: str | Path | None = None,
+        create: bool = False,
+        index_kind: str = "auto",
+        device: str | None = None,
+    ) -> Corpus:
+        """Open the store at ``path`` (default: ``default_store_path()``).
+
+        With ``create=True`` a missing store is created for ``model`` (default: the bundled
+        all-MiniLM-L6-v2). An existing store refuses a ``model`` other than its own.
+        """
+        path = Path(path) if path is not None else default_store_path()
+        if create and not store_exists(path):
+            embedder = load_embedder(model, device=device)
+            store = Store.create(
+                path,
+                model=embedder.name,
+                fingerprint=embedder.fingerprint,
+                dimension=embedder.dimension,
+                index_kind=index_kind,
+            )
+            corpus = cls(store, model, device)
+            corpus._embedder = embedder
+            return corpus
+        store = Store.open(path)
+        if model is not None:
+            embedder = load_embedder(model, device=device)
+            store.check_model(embedder.name, embedder.fingerprint)
+            corpus = cls(store, model, device)
+            corpus._embedder = embedder
+            return corpus
+        return cls(store, None, device)
+
+    @classmethod
+    def build(
+        cls,
+        paths: Iterable[str | Path],
+        store: str | Path | None = None,
+        *,
+        model: str | Path | None = None,
+        **read_options: Any,
+    ) -> Corpus:
+        """Create (or extend) a store from files/folders and return it."""
+        corpus = cls.open(store, model=model, create=True)
+        corpus.add(list(paths), **read_options)
+        return corpus
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The store's model, loaded on first use."""
+        if self._embedder is None:
+            model = self._model_arg
+            if model is None and self.store.meta.model != BUNDLED_MODEL_NAME:
+                model = self.store.meta.model  # a local path recorded at creation
+            embedder = load_embedder(model, device=self._device)
+            self.store.check_model(embedder.name, embedder.fingerprint)
+            self._embedder = embedder
+        return self._embedder
+
+    # ----------------------------------------------------------------- adding
+    def add(
+        self,
+        items: Iterable[str | Path | Article],
+        *,
+        progress: ProgressFn | None = None,
+        batch_size: int = 256,
+        wait: bool = True,
+        **read_options: Any,
+    ) -> AddResult:
+        """Index articles: paths (files, folders, "-"), ``Article`` objects or article texts.
+
+        Articles already in the store are skipped. Each batch of ``batch_size`` articles is
+        committed in one transaction, so an interruption keeps every finished batch.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        totals = Counter()
+        skipped_ids: list[str] = []
+        with self.store.write_lock(wait=wait):
+            batch: list[Article] = []
+            for article in self._articles(items, read_options):
+                batch.append(article)
+                if len(batch) >= batch_size:
+                    self._add_batch(batch, totals, skipped_ids, progress)
+                    batch = []
+            if batch:
+                self._add_batch(batch, totals, skipped_ids, progress)
+        self._template_cache = None
+        return AddResult(
+            added=totals["added"],
+            skipped=totals["skipped"],
+            passages=totals["passages"],
+            embedded=totals["embedded"],
+            cached=totals["cached"],
+            skipped_ids=tuple(skipped_ids),
+        )
+
+    def _articles(self, items: Iterable[str | Path | Article], read_options: dict):  # noqa: ANN202
+        if isinstance(items, (str, Path, Article)):
+            items = [items]
+        paths: list[str | Path] = []
+        for item in items:
+            if isinstance(item, Article):
+                yield item
+            elif isinstance(item, Path) or item == "-" or _looks_like_path(item):
+                paths.append(item)
+            else:
+                yield article_from_text(item)
+        if paths:
+            yield from read_articles(paths, **read_options)
+
+    def _add_batch(
+        self,
+        batch: list[Article],
+        totals: Counter,
+        skipped_ids: list[str],
+        progress: ProgressFn | None,
+    ) -> None:
+        known = self.store.existing_ids(a.id for a in batch)
+        fresh: dict[str, Article] = {}
+        for a in batch:
+            if a.id in known or a.id in fresh:
+                totals["skipped"] += 1
+                skipped_ids.append(a.id)
+            else:
+                fresh[a.id] = a
+        if not fresh:
+            if progress:
+                progress("index", len(batch), 0)
+            return
+        segs = [segment(a) for a in fresh.values()]
+        vectors, n_embedded, n_cached = self._vectors_for(segs)
+        items = []
+        for seg in segs:
+            doc_key = "doc:" + text_key(seg.article.text)
+            vectors[doc_key] = _doc_vector(seg, vectors)
+            items.append((seg, doc_key))
+        before = self.store.max_article_rowid()
+        totals["added"] += self.store.add(items, vectors)
+        totals["passages"] += sum(len(s.passages) for s in segs)
+        totals["embedded"] += n_embedded
+        totals["cached"] += n_cached
+        self._extend_indexes(before, vectors)
+        if progress:
+            progress("index", len(batch), 0)
+
+    def _vectors_for(self, segs: Sequence[Segmented]) -> tuple[dict[str, np.ndarray], int, int]:
+        """Vectors for every passage text, from the cache where possible."""
+        texts = {text_key(p.text): p.text for s in segs for p in s.passages}
+        vectors = self.store.vectors_for_keys(texts)
+        missing = [k for k in texts if k not in vectors]
+        if missing:
+            embedded = self.embedder.encode([texts[k] for k in missing])
+            vectors.update(zip(missing, embedded, strict=True))
+        return vectors, len(missing), len(texts) - len(missing)
+
+    def _extend_indexes(self, before_rowid: int, vectors: dict[str, np.ndarray]) -> None:
+        rows = self.store.new_passages(before_rowid)
+        for level in PASSAGE_LEVELS:
+            sel = [(pid, key) for pid, lvl, key in rows if lvl == level]
+            if sel:
+                ids = np.asarray([pid for pid, _ in sel], dtype=np.int64)
+                vecs = np.stack([vectors[key] for _, key in sel]).astype(np.float32)
+                self.store.extend_index(level, ids, vecs)
+        docs = self.store.new_articles(before_rowid)
+        if docs:
+            ids = np.asarray([r for r, _ in docs], dtype=np.int64)
+            vecs = np.stack([vectors[k] for _, k in docs]).astype(np.float32)
+            self.store.extend_index("article", ids, vecs)
+
+    # ----------------------------------------------------------------- comparing
+    def compare(
+        self,
+        text: str | Path | Article,
+        *,
+        add: bool = False,
+        min_support: int | None = None,
+        threshold: float | None = None,
+        k: int = 20,
+        nearest: int = 5,
+    ) -> CompareReport:
+        """Judge every paragraph and sentence of an article against the corpus.
+
+        ``text`` is an article's text, a path to a file, or an ``Article``. An article that
+        is already in the store is compared with the others, never with itself. With
+        ``add=True`` the article is indexed afterwards.
+        """
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        article = self._one_article(text)
+        seg = segment(article)
+        if not seg.paragraphs:
+            raise InputError("The article has no text to compare.")
+        templates = self._templates_for_compare(min_support, threshold)
+        params = self._params(min_support, threshold)
+        settings = JudgeSettings(params["threshold"], params["min_support"])
+        stories = self.store.stories()
+        vectors, _, _ = self._vectors_for([seg])
+        results: dict[str, tuple[PassageResult, ...]] = {}
+        for level in PASSAGE_LEVELS:
+            passages = seg.paragraphs if level == "paragraph" else seg.sentences
+            qv = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
+            cands = self._candidates(level, qv, k, exclude=article.id)
+            results[level] = tuple(
+                judge(p, c, template_of=templates[1], story_of=stories, settings=settings)
+                for p, c in zip(passages, cands, strict=True)
+            )
+        sentences = results["sentence"]
+        paragraphs = merge_paragraphs(results["paragraph"], sentences)
+        report = CompareReport(
+            article=article,
+            novelty=article_novelty(sentences),
+            counts=dict(Counter(r.status for r in sentences)),
+            paragraphs=paragraphs,
+            sentences=sentences,
+            templates=_template_uses(paragraphs + sentences, templates[0]),
+            nearest=self._nearest_articles(seg, vectors, nearest, exclude=article.id),
+        )
+        if add:
+            self.add([article])
+        return report
+
+    def _one_article(self, text: str | Path | Article) -> Article:
+        if isinstance(text, Article):
+            return text
+        if isinstance(text, Path) or (isinstance(text, str) and _looks_like_path(text)):
+            found = list(read_articles([text]))
+            if len(found) != 1:
+                raise InputError(f"{text} holds {len(found)} articles; compare takes one.")
+            return found[0]
+        if not isinstance(text, str):
+            raise ValueError("compare() takes article text, a path or an Article")
+        return article_from_text(text)
+
+    def _candidates(
+        self, level: str, queries: np.ndarray, k: int, exclude: str | None
+    ) -> list[list[Candidate]]:
+        index = self.store.index(level)
+        if len(index) == 0:
+            return [[] for _ in range(len(queries))]
+        # Ask for extra neighbours: the article's own passages are dropped afterwards.
+        sims, ids = index.search(queries, min(len(index), k + 40 if exclude else k))
+        rows = self.store.passages([int(i) for i in np.unique(ids) if i >= 0])
+        out = []
+        for qs, qi in zip(sims, ids, strict=True):
+            cands = []
+            for sim, pid in zip(qs, qi, strict=True):
+                row = rows.get(int(pid))
+                if row is None or row.article_id == exclude:
+                    continue
+                cands.append(
+                    Candidate(
+                        row.id,
+                        row.article_id,
+                        row.level,
+                        row.text,
+                        float(sim),
+                        row.start,
+                        row.end,
+                        row.date,
+                        row.source,
+                        row.title,
+                    )
+                )
+                if len(cands) >= k:
+                    break
+            out.append(cands)
+        return out
+
+    def _nearest_articles(
+        self, seg: Segmented, vectors: dict[str, np.ndarray], n: int, exclude: str
+    ) -> tuple[ArticleMatch, ...]:
+        index = self.store.index("article")
+        if n < 1 or len(index) == 0:
+            return ()
+        doc = _doc_vector(seg, vectors)[None, :]
+        sims, ids = index.search(doc, min(len(index), n + 1))
+        by_rowid = {r[0]: r for r in self.store.article_table()} if len(index) else {}
+        out = []
+        for sim, rid in zip(sims[0], ids[0], strict=True):
+            row = by_rowid.get(int(rid))
+            if row is None or row[1] == exclude:
+                continue
+            art = self.store.article(row[1])
+            out.append(
+                ArticleMatch(
+                    row[1], round(float(sim), 4), row[2], row[3], art.title if art else None
+                )
+            )
+        return tuple(out[:n])
+
+    def similar(self, text: str, *, k: int = 10, level: str = "sentence") -> list[Match]:
+        """The stored passages nearest to ``text`` (best first)."""
+        if level not in PASSAGE_LEVELS:
+            raise ValueError(f"level must be one of {PASSAGE_LEVELS}")
+        if not text.strip():
+            raise ValueError("text is empty")
+        from .compare import score_candidates, _to_match  # noqa: I001
+
+        vec = self.embedder.encode([text])
+        cands = self._candidates(level, vec, k, exclude=None)[0]
+        return [_to_match(s, c) for s, c in score_candidates(text, cands)]
+
+    # ----------------------------------------------------------------- templates
+    def _params(self, min_support: int | None, threshold: float | None) -> dict:
+        stored = json.loads(self.store.get_meta("template_params") or "{}")
+        return {
+            "min_support": int(min_support or stored.get("min_support") or DEFAULT_MIN_SUPPORT),
+            "threshold": float(threshold or stored.get("threshold") or DEFAULT_THRESHOLD),
+        }
+
+    def _templates_fresh(self, params: dict) -> bool:
+        stored = json.loads(self.store.get_meta("template_params") or "{}")
+        at = self.store.get_meta("templates_at_count")
+        return stored == params and at == str(self.store.count("article"))
+
+    def templates(
+        self,
+        min_support: int | None = None,
+        threshold: float | None = None,
+        *,
+        refresh: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> list[Template]:
+        """The corpus's templates, mined again when the corpus or the parameters changed."""
+        params = self._params(min_support, threshold)
+        if params["min_support"] < 2:
+            raise ValueError("min_support must be at least 2")
+        if refresh or not self._templates_fresh(params):
+            with self.store.write_lock():
+                self._mine(params, progress)
+            self._template_cache = None
+        return self._load_templates()[0]
+
+    def _templates_for_compare(self, min_support: int | None, threshold: float | None):  # noqa: ANN202
+        params = self._params(min_support, threshold)
+        if not self._templates_fresh(params):
+            self.templates(**params)
+        return self._load_templates()
+
+    def _load_templates(self) -> tuple[list[Template], dict[int, int]]:
+        stamp = (self.store.get_meta("templates_at_count") or "") + (
+            self.store.get_meta("template_params") or ""
+        )
+        if self._template_cache is None or self._template_cache[0] != stamp:
+            members_by: dict[int, list[TemplateMember]] = {}
+            member_rows = self.store.template_members()
+            rows = self.store.passages([p for _, p, _ in member_rows])
+            template_of = {}
+            for tid, pid, sim in member_rows:
+                template_of[pid] = tid
+                r = rows.get(pid)
+                if r is not None:
+                    members_by.setdefault(tid, []).append(
+                        TemplateMember(pid, r.article_id, r.text, round(sim, 4), r.date, r.source)
+                    )
+            temps = []
+            for data in self.store.load_templates():
+                data["sources"] = tuple(data["sources"])
+                data["members"] = tuple(
+                    sorted(members_by.get(data["id"], []), key=lambda m: -m.similarity)
+                )
+                temps.append(Template(**data))
+            self._template_cache = (stamp, temps, template_of)
+        return self._template_cache[1], self._template_cache[2]
+
+    def _mine(self, params: dict, progress: ProgressFn | None) -> None:
+        from .index import knn_graph
+
+        groups = self.duplicates()
+        table = self.store.article_table()
+        stories_map = story_ids([r[1] for r in table], groups)
+        meta = {r[1]: (r[2], r[3]) for r in table}
+        templates: list[dict] = []
+        members: list[tuple[int, int, float]] = []
+        seen_texts: set[str] = set()
+        for level in ("sentence", "paragraph"):
+            ids, art_ids, texts = self.store.level_texts(level)
+            if len(ids) < 2:
+                continue
+            _, vecs = self.store.level_vectors(level)
+            index = self.store.index(level)
+            nb_ids, nb_sims = knn_graph(index, vecs, ids, k=min(10, len(ids) - 1))
+            pos = np.searchsorted(ids, np.where(nb_ids >= 0, nb_ids, ids[0]))
+            neighbors = np.where(nb_ids >= 0, pos, -1)
+            story_codes = {s: i for i, s in enumerate(sorted(set(stories_map.values())))}
+            stories = np.asarray([story_codes[stories_map[a]] for a in art_ids])
+            clusters = mine_clusters(
+                vecs,
+                texts,
+                stories,
+                neighbors,
+                nb_sims,
+                threshold=params["threshold"],
+                min_support=params["min_support"],
+            )
+            for cl in clusters:
+                canonical = texts[cl.medoid]
+                if text_key(canonical) in seen_texts:
+                    continue  # a one-sentence paragraph already reported at sentence level
+                seen_texts.add(text_key(canonical))
+                tid = len(templates) + 1
+                arts = sorted({art_ids[m] for m in cl.members})
+                dates = sorted(d for d in (meta[a][0] for a in arts) if d)
+                templates.append(
+                    {
+                        "id": tid,
+                        "level": level,
+                        "kind": "chrome" if is_chrome(canonical) else "formula",
+                        "text": canonical,
+                        "slot_form": slot_form([texts[m] for m in cl.members[:50]], canonical),
+                        "support": cl.stories,
+                        "articles": len(arts),
+                        "sources": sorted({meta[a][1] for a in arts if meta[a][1]}),
+                        "first_seen": dates[0] if dates else None,
+                        "last_seen": dates[-1] if dates else None,
+                    }
+                )
+                members.extend(
+                    (tid, int(ids[m]), float(s)) for m, s in zip(cl.members, cl.scores, strict=True)
+                )
+            if progress:
+                progress("templates", 1, 2)
+        self.store.save_templates(templates, members, stories_map, params)
+
+    # ----------------------------------------------------------------- duplicates
+    def duplicates(
+        self, threshold: float = DEFAULT_DUPLICATE_THRESHOLD, *, k: int = 10
+    ) -> list[DuplicateGroup]:
+        """Groups of near-duplicate articles (same story, other outlet), with pair scores."""
+        index = self.store.index("article")
+        if len(index) < 2:
+            return []
+        from .index import knn_graph
+
+        ids, vecs = self.store.level_vectors("article")
+        nb_ids, nb_sims = knn_graph(index, vecs, ids, k=min(k, len(ids) - 1))
+        pos = np.searchsorted(ids, np.where(nb_ids >= 0, nb_ids, ids[0]))
+        neighbors = np.where(nb_ids >= 0, pos, -1)
+        by_rowid = {r[0]: r[1] for r in self.store.article_table()}
+        docs = []
+        for rid in ids:
+            art = self.store.article(by_rowid[int(rid)])
+            docs.append(DocInfo(art.id, art.text, art.date))
+        return find_duplicates(docs, neighbors, nb_sims, threshold=threshold)
+
+    # ----------------------------------------------------------------- stats
+    def stats(self) -> StoreStats:
+        """What the store holds."""
+        meta = self.store.meta
+        return StoreStats(
+            path=str(self.store.path),
+            articles=self.store.count("article"),
+            paragraphs=self.store.count("paragraph"),
+            sentences=self.store.count("sentence"),
+            vectors=self.store.count_vectors(),
+            templates=len(self.store.load_templates()),
+            model=meta.model,
+            model_fingerprint=meta.fingerprint,
+            dimension=meta.dimension,
+            index_kind=meta.index_kind,
+            format_version=meta.format_version,
+            size_bytes=self.store.size_bytes(),
+        )
+
+
+def novelty_scores(text: str | Path | Article, corpus: Corpus) -> list[float]:
+    """One novelty score in [0, 1] per paragraph of ``text`` (1 = nothing like it seen)."""
+    return [p.novelty for p in corpus.compare(text).paragraphs]
+
+
+def _doc_vector(seg: Segmented, vectors: dict[str, np.ndarray]) -> np.ndarray:
+    """Length-weighted mean of the paragraph vectors, normalized."""
+    if not seg.paragraphs:
+        dim = len(next(iter(vectors.values())))
+        return np.zeros(dim, dtype=np.float32)
+    weights = np.asarray([len(p.text) for p in seg.paragraphs], dtype=np.float32)
+    mat = np.stack([vectors[text_key(p.text)] for p in seg.paragraphs])
+    vec = (weights[:, None] * mat).sum(axis=0)
+    return (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
+
+
+def _template_uses(results: Sequence[PassageResult], templates: list[Template]) -> tuple:
+    by_id = {t.id: t for t in templates}
+    counts = Counter(r.template_id for r in results if r.template_id is not None)
+    return tuple(
+        TemplateUse(tid, by_id[tid].slot_form if tid in by_id else "", n)
+        for tid, n in counts.most_common()
+    )
+
+
+def _looks_like_path(item: str) -> bool:
+    """A short single-line string naming an existing file or folder."""
+    return "\n" not in item and len(item) < 4096 and Path(item).exists()
