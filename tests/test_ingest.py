@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from protocol_match.errors import InputError
 from protocol_match.ingest import (
@@ -123,6 +125,20 @@ def test_closing_dashes_only_at_end() -> None:
     assert normalize_text("A.\n\n---\n\nB.") == "A.\n\n---\n\nB."
     assert normalize_text("A.\n\n---\n \n") == "A."
     assert normalize_text("---") == ""
+    assert normalize_text("A.\n---\n----\n") == "A."
+
+
+_CHARS = st.characters(blacklist_categories=["Cs"]) | st.sampled_from(list("\n\n \r-.a:\u200b"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_CHARS, max_size=300))
+def test_normalize_text_is_idempotent_and_clean(raw: str) -> None:
+    text = normalize_text(raw)
+    assert normalize_text(text) == text
+    assert text == text.strip()
+    for paragraph in text.split("\n\n") if text else []:
+        assert paragraph and "\n" not in paragraph and "  " not in paragraph
 
 
 # --- ids and string constructors ------------------------------------------------------------
@@ -232,6 +248,14 @@ def test_stdin_text_and_jsonl() -> None:
     assert [(a.text, a.id) for a in articles] == [("One.", content_id("One.")), ("Two.", "x")]
 
 
+def test_stdin_bytes_decoded_with_encoding() -> None:
+    stream = io.TextIOWrapper(io.BytesIO("caf\xe9 au lait.".encode("latin-1")))
+    assert one("-", stdin=stream, encoding="latin-1").text == "caf\xe9 au lait."
+    stream = io.TextIOWrapper(io.BytesIO(b"caf\xe9."))
+    with pytest.raises(InputError, match=r"<stdin> is not valid UTF-8 \(byte 0xe9 at offset 3\)"):
+        list(read_articles("-", stdin=stream))
+
+
 def test_other_suffix_read_as_text_and_latin1(tmp_path: Path) -> None:
     path = tmp_path / "story.md"
     path.write_bytes("Bağcı".encode() + " caf\xe9.".encode("latin-1"))
@@ -270,6 +294,8 @@ def test_missing_path_raises_early_even_with_skip(tmp_path: Path) -> None:
         ("utf16.txt", "hi".encode("utf-16"), r"utf16\.txt looks like UTF-16"),
         ("nocol.csv", b"a,b,c\n1,2,3\n", r"nocol\.csv has no column 'text' \(columns: a, b, c\)"),
         ("empty.csv", b"", r"empty\.csv is empty"),
+        ("header.csv", b"id,text\n\n", r"header\.csv has a header but no rows"),
+        ("short.csv", b"id,text\n1\n", r"short\.csv line 2: empty 'text'"),
         ("emptytext.csv", b"text,id\n  ,1\n", r"emptytext\.csv line 2: empty 'text'"),
         (
             "notobj.jsonl",

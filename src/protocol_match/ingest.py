@@ -41,7 +41,7 @@ _NEWLINE_RE = re.compile("|".join(map(re.escape, _NEWLINES)))
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
 _SPACES_RE = re.compile(r"[^\S\n]+")
 _BLANK_RE = re.compile(r"\n[^\S\n]*\n\s*")
-_CLOSING_RE = re.compile(r"\n[^\S\n]*-{3,}[^\S\n]*\s*\Z")
+_CLOSING_RE = re.compile(r"(?:\n[^\S\n]*-{3,}[^\S\n]*)+\s*\Z")
 _TERMINAL = tuple('.!?:”"')
 _HEADER_RE = re.compile(
     r"\A[^\S\n]*date[^\S\n]+(\d{4}-\d{2}-\d{2}(?:T\S*)?)(?:[^\S\n]+|[^\S\n]*(?:\n|\Z))", re.I
@@ -372,10 +372,9 @@ def _open_binary(path: Path) -> io.BufferedReader:
 
 def _read_stdin(stdin: TextIO | None, opts: _Options) -> Iterator[Article]:
     name = "<stdin>"
-    if stdin is None:
-        text = _decode(sys.stdin.buffer.read(), name, opts.encoding)
-    else:
-        text = stdin.read()
+    stream = sys.stdin if stdin is None else stdin
+    buffer = getattr(stream, "buffer", None)  # real stdin: decode with --encoding ourselves
+    text = stream.read() if buffer is None else _decode(buffer.read(), name, opts.encoding)
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if lines and all(_is_json_object(ln) for ln in lines):
         numbered = ((i, ln) for i, ln in enumerate(text.splitlines(), 1))
@@ -503,6 +502,7 @@ def _csv_articles(
             f"{name} has no column '{opts.text}' (columns: {', '.join(header)}); "
             "pass --text-column NAME"
         )
+    seen = False
     while True:
         try:
             row = next(reader, None)
@@ -512,12 +512,15 @@ def _csv_articles(
             break
         if not any(cell.strip() for cell in row):
             continue
+        seen = True
         try:
-            yield _row_article(
-                dict(zip(header, row, strict=False)), name, reader.line_num, source, opts, "column"
-            )
+            cells = row + [""] * (len(header) - len(row))  # short rows: missing cells empty
+            record = dict(zip(header, cells, strict=False))
+            yield _row_article(record, name, reader.line_num, source, opts, "column")
         except InputError as exc:
             _row_failed(exc, opts)
+    if not seen:
+        raise InputError(f"{name} has a header but no rows: nothing to index")
 
 
 def _pick_delimiter(header_line: str, text_column: str) -> str:
@@ -541,16 +544,17 @@ def _row_article(
         )
     if not isinstance(text, str):
         raise InputError(f"{name} line {n}: '{opts.text}' is not a string but {text!r:.40}")
-    if not normalize_text(text):
-        raise InputError(f"{name} line {n}: empty '{opts.text}': nothing to index")
-    return article_from_text(
-        text,
-        id=_opt_str(row.get(opts.id)),
-        date=parse_date(row.get(opts.date), where=where),
-        source=_opt_str(row.get(opts.source)) or source,
-        title=_opt_str(row.get(opts.title)),
-        origin=where,
-    )
+    try:
+        return article_from_text(
+            text,
+            id=_opt_str(row.get(opts.id)),
+            date=parse_date(row.get(opts.date), where=where),
+            source=_opt_str(row.get(opts.source)) or source,
+            title=_opt_str(row.get(opts.title)),
+            origin=where,
+        )
+    except ValueError:  # nothing left after normalization
+        raise InputError(f"{name} line {n}: empty '{opts.text}': nothing to index") from None
 
 
 def _opt_str(value: Any) -> str | None:
