@@ -466,7 +466,7 @@ class Corpus:
                 continue
             _, vecs = self.store.level_vectors(level)
             index = self.store.index(level)
-            nb_ids, nb_sims = knn_graph(index, vecs, ids, k=min(10, len(ids) - 1))
+            nb_sims, nb_ids = knn_graph(index, vecs, ids, k=min(10, len(ids) - 1))
             pos = np.searchsorted(ids, np.where(nb_ids >= 0, nb_ids, ids[0]))
             neighbors = np.where(nb_ids >= 0, pos, -1)
             story_codes = {s: i for i, s in enumerate(sorted(set(stories_map.values())))}
@@ -520,7 +520,7 @@ class Corpus:
         from .index import knn_graph
 
         ids, vecs = self.store.level_vectors("article")
-        nb_ids, nb_sims = knn_graph(index, vecs, ids, k=min(k, len(ids) - 1))
+        nb_sims, nb_ids = knn_graph(index, vecs, ids, k=min(k, len(ids) - 1))
         pos = np.searchsorted(ids, np.where(nb_ids >= 0, nb_ids, ids[0]))
         neighbors = np.where(nb_ids >= 0, pos, -1)
         by_rowid = {r[0]: r[1] for r in self.store.article_table()}

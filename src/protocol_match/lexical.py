@@ -133,7 +133,7 @@ def _runs(
         while j + 1 < len(toks) and flags[j + 1]:
             j += 1
         # Lone unmatched function words ("the", "of") are alignment noise, not new facts.
-        if j > i or word_weight(toks[i][2]) > 0:
+        if j > i or toks[i][2].lower() not in STOPWORDS:
             start, end = toks[i][0], toks[j][1]
             spans.append(Span(start + offset, end + offset, text[start:end]))
         i = j + 1
