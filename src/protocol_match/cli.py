@@ -144,7 +144,10 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
         )
         with corpus, _progress(err, "Indexing", "articles") as advance:
             result = corpus.add(
-                list(paths), progress=lambda _s, n, _t: advance(n), wait=not kw["no_wait"], **read
+                [p if p == "-" else Path(p) for p in paths],
+                progress=lambda _s, n, _t: advance(n),
+                wait=not kw["no_wait"],
+                **read,
             )
             mined = None
             if not kw["no_mine"] and result.added:

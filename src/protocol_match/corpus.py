@@ -576,5 +576,16 @@ def _template_uses(results: Sequence[PassageResult], templates: list[Template]) 
 
 
 def _looks_like_path(item: str) -> bool:
-    """A short single-line string naming an existing file or folder."""
-    return "\n" not in item and len(item) < 4096 and Path(item).exists()
+    """A string naming a file or folder rather than holding an article's text.
+
+    Existing paths, and short strings without spaces that end in a known extension or
+    contain a slash (so a mistyped path fails as "not found" instead of being indexed as
+    an article reading "new.txt").
+    """
+    if "\n" in item or len(item) > 4096 or not item.strip():
+        return False
+    if Path(item).exists():
+        return True
+    return " " not in item.strip() and (
+        "/" in item or item.lower().endswith((".txt", ".jsonl", ".csv"))
+    )
