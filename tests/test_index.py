@@ -241,3 +241,9 @@ def test_choose_kind_and_nlist() -> None:
     assert ivf_nlist(1_000_000) <= 1024
     assert ivf_nlist(5000) * 39 <= 5000  # enough k-means points per list
     assert VectorIndex.build(_clustered(20, seed=7), np.arange(20)).kind == "flat"
+
+
+def test_outgrown() -> None:
+    small = VectorIndex.build(_clustered(100, seed=8), np.arange(100), "flat")
+    assert not small.outgrown()
+    assert VectorIndex.build(_clustered(100, seed=8), np.arange(100), "hnsw").outgrown()

@@ -475,6 +475,15 @@ class VectorIndex:
             return int(self._index.nprobe)
         return None
 
+    def outgrown(self) -> bool:
+        """True when incremental adds have made this index a poor fit for its size:
+        :func:`choose_kind` now picks another kind, or an IVF's lists have grown to more
+        than twice the length its nlist was chosen for. The store should then rebuild."""
+        n = len(self)
+        if choose_kind(n) != self.kind:
+            return True
+        return self.kind.startswith("ivf") and ivf_nlist(n) > 2 * int(self._index.nlist)
+
     def nbytes(self) -> int:
         """Size in bytes of the serialized index (what :meth:`save` writes)."""
         return int(_faiss().serialize_index(self._index).size)
