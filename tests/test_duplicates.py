@@ -1,0 +1,176 @@
+"""Unit tests for near-duplicate scoring and grouping (no model, no index)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from protocol_match.duplicates import (
+    DEFAULT_DUPLICATE_THRESHOLD,
+    DocInfo,
+    date_proximity,
+    entities,
+    find_duplicates,
+    pair_score,
+    story_ids,
+)
+from protocol_match.lexical import stem, tokens
+from protocol_match.records import DuplicateGroup, DuplicatePair
+
+DIM = 512
+
+VISIT = (
+    "BAKU, Azerbaijan, December 12. The Minister of Defense, Colonel General Zakir Hasanov, "
+    "received a delegation led by Army General Ziya Cemal Kadıoğlu, who is on a visit to "
+    "Azerbaijan. Colonel General Zakir Hasanov welcomed the guests and expressed his "
+    "satisfaction with seeing them in Azerbaijan. The sides discussed military cooperation "
+    "and the results of the High-Level Military Dialogue Meeting, held for 15 years."
+)
+# The same story from another outlet, lightly edited.
+VISIT_COPY = VISIT.replace("received a delegation", "hosted a delegation").replace(
+    "The sides discussed", "The parties discussed"
+)
+# Same template, different event: other names, other figures, other place.
+OTHER_EVENT = (
+    "NAKHCHIVAN, Azerbaijan, March 3. The Minister of Defense, Colonel General Karim Valiyev, "
+    "received a delegation led by Major General Piotr Nowak, who is on a visit to "
+    "Azerbaijan. Colonel General Karim Valiyev welcomed the guests and expressed his "
+    "satisfaction with seeing them in Azerbaijan. The sides discussed military cooperation "
+    "and the results of the Joint Working Group meeting, held for 4 years."
+)
+UNRELATED = "Heavy rain is expected in the northern districts tomorrow, forecasters said."
+
+
+def fake_embed(texts: list[str]) -> np.ndarray:
+    """Deterministic hashed bag-of-stems vectors, L2-normalized: a millisecond stand-in."""
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for _, _, word in tokens(text):
+            h = int.from_bytes(hashlib.blake2b(stem(word).encode(), digest_size=4).digest())
+            out[row, h % DIM] += 1.0
+        out[row] /= max(np.linalg.norm(out[row]), 1e-9)
+    return out
+
+
+def run(docs: list[DocInfo], **kw) -> list[DuplicateGroup]:
+    vecs = fake_embed([d.text for d in docs])
+    sims = vecs @ vecs.T
+    order = np.argsort(-sims, axis=1, kind="stable")
+    return find_duplicates(docs, order, np.take_along_axis(sims, order, axis=1), **kw)
+
+
+def test_entities_extracts_names_places_and_numbers() -> None:
+    ents = entities(VISIT)
+    for e in ("zakir", "hasanov", "baku", "azerbaijan", "kadıoğlu", "12", "15", "high-level"):
+        assert e in ents, e
+    assert "received" not in ents and "visit" not in ents  # lowercase words are not entities
+    assert entities("held on 12.05.2024, at 10:30.") >= {"12.05.2024", "10:30"}
+    assert entities("no names here") == frozenset()
+
+
+def test_date_proximity() -> None:
+    assert date_proximity("2024-12-12", "2024-12-12") == 1.0
+    assert date_proximity("2024-12-12", "2024-12-13") == 1.0
+    assert date_proximity("2024-12-13T10:00:00", "2024-12-12") == 1.0
+    assert date_proximity("2024-12-12", "2024-12-19") == 0.0
+    assert date_proximity("2024-12-12", "2025-03-01") == 0.0
+    assert date_proximity("2024-12-12", "2024-12-16") == pytest.approx(0.5)
+    assert date_proximity(None, "2024-12-12") == 0.5
+    assert date_proximity("2024-12-12", "") == 0.5
+    assert date_proximity("yesterday", "2024-12-12") == 0.5
+    # Monotone: the further apart, the lower.
+    days = [date_proximity("2024-12-01", f"2024-12-{d:02d}") for d in range(1, 12)]
+    assert days == sorted(days, reverse=True)
+
+
+def test_pair_score_weights() -> None:
+    a = frozenset({"baku", "hasanov"})
+    assert pair_score(1.0, a, a, 1.0) == pytest.approx(1.0)
+    assert pair_score(0.0, frozenset(), frozenset(), 0.0) == 0.0
+    assert pair_score(0.8, a, frozenset({"baku"}), 0.5) == pytest.approx(0.4 + 0.15 + 0.1)
+    # More shared names, closer dates, higher cosine: each raises the score.
+    assert pair_score(0.9, a, a, 1.0) > pair_score(0.9, a, frozenset({"baku"}), 1.0)
+    assert pair_score(0.9, a, a, 1.0) > pair_score(0.9, a, a, 0.0)
+    assert pair_score(0.9, a, a, 1.0) > pair_score(0.8, a, a, 1.0)
+
+
+def test_near_identical_articles_are_grouped() -> None:
+    docs = [
+        DocInfo("a", VISIT, "2024-12-12"),
+        DocInfo("u", UNRELATED, "2024-12-12"),
+        DocInfo("b", VISIT_COPY, "2024-12-13"),
+    ]
+    groups = run(docs)
+    assert len(groups) == 1
+    g = groups[0]
+    assert g.articles == ("a", "b")
+    assert len(g.pairs) == 1
+    pair = g.pairs[0]
+    assert isinstance(pair, DuplicatePair)
+    assert (pair.a, pair.b) == ("a", "b")
+    assert DEFAULT_DUPLICATE_THRESHOLD <= pair.score <= 1.0
+
+
+def test_same_template_different_event_is_not_grouped() -> None:
+    docs = [DocInfo("a", VISIT, "2024-12-12"), DocInfo("c", OTHER_EVENT, "2025-03-03")]
+    vecs = fake_embed([VISIT, OTHER_EVENT])
+    assert float(vecs[0] @ vecs[1]) > 0.7  # the documents do look alike as wholes
+    assert run(docs) == []
+
+
+def test_copies_grouped_while_other_event_stays_out() -> None:
+    docs = [
+        DocInfo("a", VISIT, "2024-12-12"),
+        DocInfo("b", VISIT_COPY, "2024-12-12"),
+        DocInfo("c", OTHER_EVENT, "2025-03-03"),
+        DocInfo("d", VISIT_COPY.replace("parties", "two sides"), None),
+    ]
+    groups = run(docs)
+    assert [g.articles for g in groups] == [("a", "b", "d")]
+    assert all(p.a != "c" and p.b != "c" for p in groups[0].pairs)
+
+
+def test_padding_and_self_neighbors_ignored() -> None:
+    docs = [DocInfo("a", VISIT, "2024-12-12"), DocInfo("b", VISIT_COPY, "2024-12-12")]
+    neighbors = np.array([[0, 1, -1], [1, -1, -1]])
+    sims = np.array([[1.0, 0.97, 0.0], [1.0, 0.0, 0.0]])
+    (g,) = find_duplicates(docs, neighbors, sims)
+    assert g.articles == ("a", "b")
+    assert len(g.pairs) == 1  # the pair is scored once even if found from both sides
+
+
+def test_threshold_validation_and_effect() -> None:
+    docs = [DocInfo("a", VISIT, "2024-12-12"), DocInfo("b", VISIT_COPY, "2024-12-12")]
+    with pytest.raises(ValueError):
+        run(docs, threshold=0.0)
+    with pytest.raises(ValueError):
+        run(docs, threshold=1.5)
+    assert run(docs, threshold=1.0) == []
+    assert len(run(docs, threshold=0.5)) == 1
+
+
+def test_empty_input() -> None:
+    empty = np.zeros((0, 3), dtype=np.int64)
+    assert find_duplicates([], empty, empty.astype(float)) == []
+
+
+def test_story_ids() -> None:
+    groups = [
+        DuplicateGroup(("a", "b", "d"), ()),
+        DuplicateGroup(("x", "y"), ()),
+    ]
+    story = story_ids(["a", "b", "c", "d", "x", "y"], groups)
+    assert story == {"a": "a", "b": "a", "c": "c", "d": "a", "x": "x", "y": "x"}
+    assert story_ids(["a"], []) == {"a": "a"}
+
+
+def test_story_ids_from_found_groups() -> None:
+    docs = [
+        DocInfo("a", VISIT, "2024-12-12"),
+        DocInfo("b", VISIT_COPY, "2024-12-12"),
+        DocInfo("c", OTHER_EVENT, "2025-03-03"),
+    ]
+    story = story_ids([d.article_id for d in docs], run(docs))
+    assert story == {"a": "a", "b": "a", "c": "c"}
