@@ -67,6 +67,7 @@ FLAT_SINGLE_THREAD_BELOW = 48
 APPROX_SINGLE_THREAD_BELOW = 2
 
 _DEFAULT_THREADS: int | None = None
+_CHUNK_ROWS = 65536  # rows per add/validation chunk, so no full-size temporary copy is made
 
 
 def _faiss() -> Any:
@@ -143,8 +144,9 @@ def _check_vectors(vectors: np.ndarray, name: str, dimension: int | None = None)
             f"{name} have dimension {arr.shape[1]} but the index has dimension {dimension}"
         )
     arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contain NaN or infinite values")
+    for lo in range(0, arr.shape[0], _CHUNK_ROWS):  # chunked: no n*d temporary at 1M rows
+        if not np.isfinite(arr[lo : lo + _CHUNK_ROWS]).all():
+            raise ValueError(f"{name} contain NaN or infinite values")
     return arr
 
 
@@ -194,15 +196,30 @@ def exact_search(
     vectors = _check_vectors(vectors, "vectors")
     ids = _check_ids(ids, vectors.shape[0])
     queries = _check_vectors(queries, "queries", vectors.shape[1])
+    return _exact_topk(vectors, ids, queries, k)
+
+
+def _exact_topk(
+    vectors: np.ndarray,
+    ids: np.ndarray,
+    queries: np.ndarray,
+    k: int,
+    exclude: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`exact_search` without validation; rows where ``exclude`` is True are skipped
+    (so a calibration sample can be left out without copying the other rows)."""
     n, m = vectors.shape[0], queries.shape[0]
     out_s = np.full((m, k), -np.inf, dtype=np.float32)
     out_i = np.full((m, k), -1, dtype=np.int64)
-    if n == 0 or m == 0:
+    available = n - (int(exclude.sum()) if exclude is not None else 0)
+    if available <= 0 or m == 0:
         return out_s, out_i
-    kk = min(k, n)
+    kk = min(k, available)
     chunk = max(1, (64 * 1024 * 1024) // n)
     for lo in range(0, m, chunk):
         scores = queries[lo : lo + chunk] @ vectors.T
+        if exclude is not None:
+            scores[:, exclude] = -np.inf
         if kk < n:
             part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
         else:
@@ -345,12 +362,10 @@ class VectorIndex:
         if kind != "flat" and n >= 2 * CALIBRATION_QUERIES:
             rng = np.random.default_rng(0)
             held[rng.choice(n, size=CALIBRATION_QUERIES, replace=False)] = True
-        with _threads(_DEFAULT_THREADS or 1):
-            index.add_with_ids(vectors[~held], ids[~held])
+        self._add_chunked(vectors, ids, ~held)
         if held.any():
-            self._calibrate(vectors[~held], ids[~held], vectors[held])
-            with _threads(_DEFAULT_THREADS or 1):
-                index.add_with_ids(vectors[held], ids[held])
+            self._calibrate(vectors, ids, held)
+            self._add_chunked(vectors, ids, held)
         elif kind == "hnsw":
             self._hnsw().efSearch = HNSW_EF_CANDIDATES[-1]  # tiny: exhaustive is cheap
         elif kind != "flat":
@@ -360,8 +375,19 @@ class VectorIndex:
     def _hnsw(self) -> Any:
         return _faiss().downcast_index(self._index.index).hnsw
 
-    def _calibrate(self, vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray) -> None:
-        _, truth = exact_search(vectors, ids, queries, 10)
+    def _add_chunked(self, vectors: np.ndarray, ids: np.ndarray, mask: np.ndarray) -> None:
+        """Add the rows where ``mask`` is True, a chunk at a time (bounded temporaries)."""
+        with _threads(_DEFAULT_THREADS or 1):
+            for lo in range(0, vectors.shape[0], _CHUNK_ROWS):
+                sel = mask[lo : lo + _CHUNK_ROWS]
+                if sel.any():
+                    chunk = vectors[lo : lo + _CHUNK_ROWS][sel]
+                    self._index.add_with_ids(chunk, ids[lo : lo + _CHUNK_ROWS][sel])
+
+    def _calibrate(self, vectors: np.ndarray, ids: np.ndarray, held: np.ndarray) -> None:
+        """Tune the search parameter with the ``held`` rows (not yet added) as queries."""
+        queries = vectors[held]
+        _, truth = _exact_topk(vectors, ids, queries, 10, exclude=held)
         if self.kind == "hnsw":
             hnsw = self._hnsw()
 
@@ -415,8 +441,7 @@ class VectorIndex:
         ids = _check_ids(ids, vectors.shape[0])
         if vectors.shape[0] == 0:
             return
-        with _threads(_DEFAULT_THREADS or 1):
-            self._index.add_with_ids(vectors, ids)
+        self._add_chunked(vectors, ids, np.ones(vectors.shape[0], dtype=bool))
 
     def remove(self, ids: np.ndarray) -> int:
         """Remove the vectors with these ids; returns how many were removed.
