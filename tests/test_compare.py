@@ -233,11 +233,6 @@ def test_sentences_are_matched_to_their_own_paragraph() -> None:
     assert [r.novelty for r in out] == [0.0, 1.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a paragraph with no sentence results gets novelty 0 (empty weighted mean "
-    "is 0/1), i.e. a novel paragraph is reported as fully seen",
-)
 def test_paragraph_without_sentences_keeps_its_novelty() -> None:
     para, _ = _paragraph([NEW_FACT])
     (merged,) = merge_paragraphs([result(para, "novel", 1.0)], [])

@@ -128,7 +128,9 @@ def merge_paragraphs(
     for para in paragraphs:
         inside = [s for s in sentences if s.passage.paragraph == para.passage.paragraph]
         total = sum(len(s.passage.text) for s in inside) or 1
-        sent_novelty = sum(s.novelty * len(s.passage.text) for s in inside) / total
+        sent_novelty = (
+            sum(s.novelty * len(s.passage.text) for s in inside) / total if inside else para.novelty
+        )
         matched_chars = {
             st: sum(len(s.passage.text) for s in inside if s.status == st)
             for st in ("template", "reused")

@@ -49,7 +49,7 @@ def pair_score(cosine: float, ents_a: frozenset[str], ents_b: frozenset[str], pr
     """Same-story score in [0, 1] from document cosine, entity overlap and date proximity."""
     union = len(ents_a | ents_b)
     jacc = len(ents_a & ents_b) / union if union else 0.0
-    return float(0.5 * cosine + 0.3 * jacc + 0.2 * prox)
+    return float(0.5 * max(0.0, min(1.0, cosine)) + 0.3 * jacc + 0.2 * prox)
 
 
 def find_duplicates(

@@ -147,7 +147,10 @@ def slot_form(members: Sequence[str], canonical: str, placeholder: str = "{…}"
         return canonical
     cs = [stem(w) for _, _, w in c]
     support = [0] * len(c)
-    others = [m for m in members if m != canonical] or list(members)
+    # Leave out the canonical passage itself once; exact copies of it are real support.
+    others = list(members)
+    if canonical in others and len(others) > 1:
+        others.remove(canonical)
     for member in others:
         ms = [stem(w) for _, _, w in tokens(member)]
         matcher = difflib.SequenceMatcher(a=cs, b=ms, autojunk=False)
