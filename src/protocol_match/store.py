@@ -474,6 +474,10 @@ class Store:
             self.index(level)  # rebuilds from SQLite, which already holds the new rows
             return
         idx.add(vecs, ids)
+        if self.meta.index_kind == "auto" and idx.outgrown():
+            # The corpus grew past what this index kind/size was chosen for.
+            self.rebuild_index(level)
+            return
         idx.save(self.index_path(level))
 
     def size_bytes(self) -> int:
