@@ -293,3 +293,14 @@ def test_templates_page_in_chromium(tmp_path: Path) -> None:
     tags = Tags(dom)
     assert len(tags.having("svg")) == 4
     assert re.search(r'<tr class="chrome" id="t9"', dom)
+
+
+def test_compare_page_without_javascript_in_chromium(tmp_path: Path) -> None:
+    html = render_compare_html(seed_report())
+    start, end = html.rindex("<script>"), html.rindex("</script>") + len("</script>")
+    page = tmp_path / "nojs.html"
+    page.write_text(html[:start] + html[end:], "utf-8")  # as if JavaScript were off
+    tags = Tags(_browser(tmp_path, page, "--dump-dom").stdout)
+    assert tags.having("details", id="pm-all", open="")  # the table stays open
+    assert len(tags.having("tr", data_status="novel")) == 6
+    assert len(_sentences(tags)) == 14

@@ -30,6 +30,8 @@ body { margin: 0; font: 15px/1.5 var(--sans); color: var(--ink); }
 h1 { font-size: 24px; line-height: 1.25; margin: 0 0 6px; letter-spacing: -.01em; }
 h2 { font-size: 16px; margin: 0 0 12px; text-transform: uppercase; letter-spacing: .06em;
   color: var(--muted); }
+.kicker { font-size: 12px; text-transform: uppercase; letter-spacing: .08em; color: var(--muted);
+  margin-bottom: 4px; }
 .meta { color: var(--muted); font-size: 14px; display: flex; flex-wrap: wrap; gap: 4px 18px; }
 .meta b { color: var(--ink); font-weight: 600; }
 .mono { font-family: var(--mono); font-size: .92em; }
@@ -74,6 +76,7 @@ COMPARE_CSS = """
   vertical-align: -2px; margin-right: 6px; border: 1px solid; }
 .sw.template { background: var(--template-bg); border-color: var(--template-edge); }
 .sw.reused { background: var(--reused-bg); border-color: var(--reused-edge); }
+.sw.chrome { background: var(--chrome-bg); border-color: #ced4da; }
 .sw.novel { background: var(--novel-bg); border-color: var(--novel-edge); }
 .legend .ns-demo { font-weight: 700; text-decoration: underline 2px var(--novel);
   text-underline-offset: 3px; }
@@ -93,6 +96,7 @@ COMPARE_CSS = """
 .sent[data-status="template"] { background: var(--template-bg); }
 .sent[data-status="reused"] { background: var(--reused-bg); }
 .sent[data-status="novel"] { background: var(--novel-bg); }
+.sent[data-kind="chrome"] { background: var(--chrome-bg); color: #495057; }
 .sent:hover { box-shadow: 0 0 0 2px var(--template-edge); }
 .sent[data-status="reused"]:hover { box-shadow: 0 0 0 2px var(--reused-edge); }
 .sent[data-status="novel"]:hover { box-shadow: 0 0 0 2px var(--novel-edge); }
@@ -116,6 +120,10 @@ mark.ns { background: transparent; color: inherit; font-weight: 700;
 .match .mh { display: flex; justify-content: space-between; gap: 8px; font-size: 12px;
   color: var(--muted); }
 .match .mh b { white-space: nowrap; color: var(--ink); }
+.match .mh b.who { white-space: normal; font-weight: 600; }
+.match .mh .mono { font-size: 11px; }
+.dw { background: #fff4e6; border-bottom: 1.5px dotted #f08c00; border-radius: 2px; }
+.small { font-size: 12px; }
 .match .mt { font: 14px/1.55 var(--serif); margin-top: 6px; }
 .match .bar { margin-top: 8px; }
 .match .bar > i { background: #f08c00; }
@@ -196,6 +204,28 @@ COMPARE_JS = r"""
     q.appendChild(document.createTextNode(s.text.slice(last)));
     return q;
   }
+  var WORD = /[\p{L}\p{N}]+/gu;
+  function diffText(text, ref) {
+    // words of the match missing from the sentence, merged into runs across spaces/punctuation
+    var have = new Set((ref.toLowerCase().match(WORD) || []));
+    var box = el("div", "mt"), last = 0, runA = -1, runB = -1, m;
+    function flush() {
+      if (runA < 0) { return; }
+      box.appendChild(document.createTextNode(text.slice(last, runA)));
+      box.appendChild(el("span", "dw", text.slice(runA, runB)));
+      last = runB; runA = -1;
+    }
+    WORD.lastIndex = 0;
+    while ((m = WORD.exec(text)) !== null) {
+      if (have.has(m[0].toLowerCase())) { flush(); continue; }
+      if (runA >= 0 && !/^[\s,.;:'"()\u2019\u2014-]*$/.test(text.slice(runB, m.index))) { flush(); }
+      if (runA < 0) { runA = m.index; }
+      runB = m.index + m[0].length;
+    }
+    flush();
+    box.appendChild(document.createTextNode(text.slice(last)));
+    return box;
+  }
   function show(i) {
     var s = data.sentences[i];
     while (body.firstChild) { body.removeChild(body.firstChild); }
@@ -222,21 +252,34 @@ COMPARE_JS = r"""
     }
     if (s.source_article) {
       body.appendChild(el("h3", null, "Copied from"));
-      body.appendChild(el("div", "mono", s.source_article));
+      var src = s.matches.filter(function (m) { return m.article_id === s.source_article; })[0];
+      if (src) {
+        body.appendChild(el("div", null, [src.source, src.date, src.title].filter(Boolean)
+          .join(" \u00b7 ")));
+      }
+      body.appendChild(el("div", "mono muted", s.source_article));
     }
     body.appendChild(el("h3", null,
       s.matches.length ? "Best matches in the corpus" : "No match in the corpus"));
     s.matches.forEach(function (m) {
-      var card = el("div", "match"), h = el("div", "mh");
-      var who = [m.source, m.date].filter(Boolean).join(" \u00b7 ");
-      h.appendChild(el("span", null, (who ? who + " \u00b7 " : "") + m.article_id));
+      var card = el("div", "match"), h = el("div", "mh"), who = el("span");
+      who.appendChild(el("b", "who", [m.source, m.date].filter(Boolean).join(" \u00b7 ") ||
+        m.article_id));
+      who.appendChild(el("div", "mono", m.article_id));
+      h.appendChild(who);
       h.appendChild(el("b", null, "score " + m.similarity.toFixed(2)));
       card.appendChild(h);
       if (m.title) { card.appendChild(el("div", "muted", m.title)); }
-      card.appendChild(el("div", "mt", m.text));
+      card.appendChild(diffText(m.text, s.text));
       card.appendChild(bar(m.similarity));
       body.appendChild(card);
     });
+    if (s.matches.length) {
+      var note = el("div", "muted small");
+      note.appendChild(el("span", "dw", "highlighted"));
+      note.appendChild(document.createTextNode(" words of a match are not in this sentence."));
+      body.appendChild(note);
+    }
   }
   function activate(i, pin) {
     if (pin) { pinned = i; }
@@ -270,7 +313,12 @@ COMPARE_JS = r"""
   });
   var all = document.getElementById("pm-all");
   if (all) { all.open = false; }
-  var first = sents.findIndex(function (e) { return e.getAttribute("data-status") !== "novel"; });
+  // open on the most telling sentence: a formula, else a reused one, else the first
+  function find(ok) { return data.sentences.findIndex(ok); }
+  var first = find(function (x) {
+    return x.status === "template" && !(x.template && x.template.kind === "chrome");
+  });
+  if (first < 0) { first = find(function (x) { return x.status === "reused"; }); }
   if (sents.length) { activate(first < 0 ? 0 : first, true); }
 })();
 """

@@ -148,7 +148,9 @@ def _unit_data(unit: PassageResult, text: str, info: dict[int, dict]) -> dict:
     }
 
 
-def _article_html(report: CompareReport, units: Sequence[PassageResult]) -> str:
+def _article_html(
+    report: CompareReport, units: Sequence[PassageResult], info: dict[int, dict]
+) -> str:
     """Paragraphs of the article, each sentence one focusable element coloured by status."""
     text = report.article.text
     para_status = {r.passage.paragraph: r.status for r in report.paragraphs}
@@ -165,6 +167,8 @@ def _article_html(report: CompareReport, units: Sequence[PassageResult]) -> str:
             if pos < p.start:  # text between sentences (spaces) stays plain
                 pieces.append(e(text[pos : p.start]))
             tid = "" if u.template_id is None else f' data-template="{u.template_id}"'
+            if info.get(u.template_id, {}).get("kind") == "chrome":
+                tid += ' data-kind="chrome"'
             label = f"sentence {i + 1}, {u.status}, novelty {u.novelty:.2f}"
             pieces.append(
                 f'<span class="sent" id="s{i}" tabindex="0" role="button" '
@@ -179,7 +183,9 @@ def _article_html(report: CompareReport, units: Sequence[PassageResult]) -> str:
     return "".join(out)
 
 
-def _header_html(report: CompareReport, units: Sequence[PassageResult], title: str) -> str:
+def _header_html(
+    report: CompareReport, units: Sequence[PassageResult], title: str, chrome: bool
+) -> str:
     art = report.article
     meta = [("id", art.id), ("date", art.date), ("source", art.source), ("file", art.origin)]
     meta_html = "".join(f"<span>{k} <b>{e(v)}</b></span>" for k, v in meta if v)
@@ -197,9 +203,15 @@ def _header_html(report: CompareReport, units: Sequence[PassageResult], title: s
         f'<span class="muted">— {_STATUS_HELP[s]}</span></span>'
         for s in STATUSES
     )
+    if chrome:  # only worth explaining when the article has some
+        legend += (
+            '<span><span class="sw chrome"></span>page chrome <span class="muted">— '
+            "datelines, timestamps (a template of kind chrome)</span></span>"
+        )
     return (
         '<header class="card"><div class="head"><div>'
-        f'<h1>{e(title)}</h1><div class="meta">{meta_html}</div></div>'
+        f'<div class="kicker">protocol_match · compare</div><h1>{e(title)}</h1>'
+        f'<div class="meta">{meta_html}</div></div>'
         f'<div class="score"><div class="big" id="pm-novelty">{100 * report.novelty:.0f}%</div>'
         '<div class="lbl">novel text (share of characters)</div></div></div>'
         f'<div class="shares" aria-hidden="true">{shares}</div>'
@@ -300,9 +312,14 @@ def render_compare_html(
         "the table below lists every sentence with its matches.</p></noscript></div></aside>"
     )
     body = (
-        _header_html(report, units, name)
+        _header_html(
+            report,
+            units,
+            name,
+            any(info.get(u.template_id, {}).get("kind") == "chrome" for u in units),
+        )
         + f'<div class="layout"><main class="card article" id="pm-article">'
-        f"{_article_html(report, units)}</main>{panel}</div>"
+        f"{_article_html(report, units, info)}</main>{panel}</div>"
         + _lists_html(report, info)
         + _details_html(units, art.text, info)
     )

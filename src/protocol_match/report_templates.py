@@ -67,7 +67,8 @@ def _summary(templates: Sequence[Template], name: str) -> str:
         for v, label in figures
     )
     return (
-        f'<header class="card"><h1>{e(name)}</h1><div class="meta"><span>Recurring formulas '
+        '<header class="card"><div class="kicker">protocol_match · templates</div>'
+        f'<h1>{e(name)}</h1><div class="meta"><span>Recurring formulas '
         "mined from the corpus: passages repeated across articles with only names, dates "
         f'and numbers changed (shown as <span class="slot">{{…}}</span>).</span></div>'
         f'<div class="summary">{figs}</div><div class="controls">'
@@ -135,6 +136,17 @@ def _table(rows: Sequence[Template], axis: Sequence[tuple[int, int]]) -> str:
     return f'<table class="tpl-table">{head}{"".join(_row(t, axis) for t in rows)}</table>'
 
 
+def _axis_note(axis: Sequence[tuple[int, int]]) -> str:
+    if not axis:
+        return ""
+    (y0, m0), (y1, m1) = axis[0], axis[-1]
+    return (
+        '<p class="section-note">Timelines share one axis, '
+        f"{y0}-{m0:02d} → {y1}-{m1:02d}: one bar per month with uses, the blue line spans "
+        "first to last seen.</p>"
+    )
+
+
 def templates_body(templates: Sequence[Template], name: str) -> str:
     """The page body: summary and controls, chart, formulas table, page-chrome table."""
     ordered = _order(templates)
@@ -153,6 +165,7 @@ def templates_body(templates: Sequence[Template], name: str) -> str:
     parts.append(_chart(ordered))
     parts.append(
         f'<section class="card"><h2>Formulas ({len(formulas)})</h2>'
+        + _axis_note(axis)
         + (_table(formulas, axis) if formulas else '<p class="muted">None.</p>')
         + "</section>"
     )
