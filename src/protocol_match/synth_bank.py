@@ -133,7 +133,7 @@ FAMILY_BANK: dict[str, dict] = {
         "variants": [
             (
                 "He <emphasized|stressed|underlined> that the strategic alliance between the two "
-                "fraternal countries is based on friendship and brotherhood.",
+                "fraternal nations is built on friendship and brotherhood.",
             ),
             (
                 "The minister noted that the {pair} strategic alliance is based on friendly and "
@@ -498,7 +498,7 @@ NOVEL_CLAUSES: tuple[str, ...] = (
     "the exercise scenario included the liberation of a settlement near {place} and a night "
     "river crossing at a depth of {n4} meters",
     "a total of {n2} servicemen of the {nat} army took part in the {exercise} exercise held "
-    "in {city} from {dm} to {dm2}",
+    "in {city} for {n4} days starting on {dm}",
     "the sides signed a plan of bilateral military cooperation for {year_fut} that contains "
     "{n2} events",
     "the delegation was informed about the {n4} stages of the reform carried out in the "

@@ -393,9 +393,7 @@ def _initials(first: str, last: str) -> str:
 def _story_ctx(rng: random.Random) -> dict[str, str]:
     """Names, titles and places of one event, shared by all its sentences."""
     country, long, nat, cities, firsts, lasts = rng.choice(B.COUNTRIES)
-    gfirst = rng.choice(firsts)
-    if rng.random() < 0.2:
-        gfirst += " " + rng.choice(firsts)
+    gfirst = " ".join(rng.sample(firsts, 2)) if rng.random() < 0.2 else rng.choice(firsts)
     glast = rng.choice(lasts)
     grank = "" if rng.random() < 0.15 else rng.choice(B.FOREIGN_RANKS) + " "
     hfirst, hlast = rng.choice(B.AZ_FIRST), rng.choice(B.AZ_LAST)
@@ -465,7 +463,6 @@ def _random_slots(rng: random.Random) -> dict:
         "year_fut": lambda: str(ri(2025, 2032)),
         "acad_year": lambda: (lambda y: f"{y}-{y + 1}")(ri(2024, 2030)),
         "dm": dm,
-        "dm2": dm,
         "hhmm": lambda: f"{ri(0, 23):02d}:{ri(0, 59):02d}",
         "person": lambda: (
             f"{ch(B.PERSON_ROLES)}, {ch(B.AZ_RANKS)} {ch(B.AZ_FIRST)} {ch(B.AZ_LAST)}"
