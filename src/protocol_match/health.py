@@ -1,0 +1,420 @@
+"""Store health: find what is wrong with a store, and rebuild what can be rebuilt.
+
+SQLite is the source of truth; the FAISS files are derived from its ``vectors`` table.
+:func:`check_store` looks for every inconsistency a crash, a disk fault or a hand edit can
+leave behind and classifies it:
+
+* ``error``: data is damaged or out of step (SQLite integrity, a passage without its vector,
+  a vector of the wrong size, offsets outside their article, an unreadable index file).
+* ``warning``: derived data is stale or missing (an index file that lags behind SQLite after
+  a crash between a commit and the index write, template members of deleted passages). The
+  store repairs these by itself on next use.
+
+:func:`rebuild_store` repairs everything that is intact without loading the model: index
+files are rebuilt from the stored vectors, missing article vectors are recomputed from
+their paragraph vectors, and articles that lost passage vectors are removed (listed, so
+they can be indexed again) unless an embedder is passed to re-embed the missing texts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .errors import StoreError
+from .store import DB_NAME, LEVELS, Store, store_exists
+
+log = logging.getLogger(__name__)
+
+Severity = Literal["error", "warning"]
+_SHOW = 5  # how many offending ids a message names
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a store."""
+
+    severity: Severity
+    where: str  # the file (or table) concerned
+    message: str
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """What :func:`check_store` found."""
+
+    path: str
+    articles: int
+    paragraphs: int
+    sentences: int
+    vectors: int
+    issues: tuple[Issue, ...]
+
+    @property
+    def healthy(self) -> bool:
+        """True when nothing is damaged (warnings are repaired on next use)."""
+        return not any(i.severity == "error" for i in self.issues)
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """What :func:`rebuild_store` did."""
+
+    removed_articles: tuple[str, ...]  # ids of articles that lost vectors (index them again)
+    removed_origins: tuple[str, ...]  # their origins (file or file:line), where known
+    orphan_passages: int
+    bad_vectors: int  # vector rows of the wrong size, deleted
+    embedded: int  # missing passage vectors re-embedded (only with an embedder)
+    doc_vectors: int  # article vectors recomputed from paragraph vectors
+    templates_reset: bool
+    indexes: dict[str, int]  # level -> vectors in the rebuilt index
+
+
+# ------------------------------------------------------------------------------ checking
+
+
+def check_store(path: str | Path, *, deep: bool = False) -> HealthReport:
+    """Check the store at ``path``; raises :class:`StoreError` when it cannot be opened.
+
+    ``deep`` also re-hashes every passage's text against its stored key (reads all text).
+    """
+    path = Path(path)
+    with Store.open(path) as store:
+        issues: list[Issue] = []
+        db = str(path / DB_NAME)
+        try:
+            bad = _integrity(store)
+            if bad:
+                issues.append(Issue("error", db, f"SQLite integrity check failed: {bad}"))
+                return _report(path, store, issues, counts=False)
+            issues += _table_issues(store, db, deep)
+        except sqlite3.DatabaseError as exc:
+            issues.append(Issue("error", db, f"SQLite cannot read the store: {exc}"))
+            return _report(path, store, issues, counts=False)
+        for level in LEVELS:
+            issues += _index_issues(store, level)
+        return _report(path, store, issues, counts=True)
+
+
+def _report(path: Path, store: Store, issues: list[Issue], counts: bool) -> HealthReport:
+    n = [store.count(lv) for lv in LEVELS] + [store.count_vectors()] if counts else [-1] * 4
+    return HealthReport(str(path), n[2], n[0], n[1], n[3], tuple(issues))
+
+
+def _integrity(store: Store) -> str | None:
+    """None when SQLite's quick_check passes, else its first complaints."""
+    rows = [r[0] for r in store._conn.execute("PRAGMA quick_check(5)").fetchall()]
+    return None if rows == ["ok"] else "; ".join(r.replace("\n", "; ") for r in rows)
+
+
+def _ids(rows: list[tuple]) -> str:
+    shown = ", ".join(str(r[0]) for r in rows[:_SHOW])
+    return shown + (f" and {len(rows) - _SHOW} more" if len(rows) > _SHOW else "")
+
+
+def _table_issues(store: Store, db: str, deep: bool) -> list[Issue]:
+    conn = store._conn
+    size = store.meta.dimension * 2  # float16
+    issues: list[Issue] = []
+
+    def error(sql: str, what: str, params: tuple = ()) -> None:
+        rows = conn.execute(sql, params).fetchall()
+        if rows:
+            issues.append(Issue("error", db, f"{len(rows)} {what}: {_ids(rows)}"))
+
+    error(
+        "SELECT p.id FROM passages p LEFT JOIN articles a ON a.rowid = p.article "
+        "WHERE a.rowid IS NULL",
+        "passages belong to no article (passage ids)",
+    )
+    error(
+        "SELECT a.id FROM passages p JOIN articles a ON a.rowid = p.article "
+        "LEFT JOIN vectors v ON v.key = p.key WHERE v.key IS NULL GROUP BY a.rowid",
+        "articles have passages without a stored vector (article ids)",
+    )
+    error(
+        "SELECT a.id FROM articles a LEFT JOIN vectors v ON v.key = a.key WHERE v.key IS NULL",
+        "articles have no article vector (article ids)",
+    )
+    error(
+        "SELECT key FROM vectors WHERE length(vec) != ?",
+        f"vectors are not {store.meta.dimension} float16 values (keys)",
+        (size,),
+    )
+    error(
+        "SELECT p.id FROM passages p JOIN articles a ON a.rowid = p.article "
+        "WHERE p.start < 0 OR p.end <= p.start OR p.end > length(a.text)",
+        "passages have offsets outside their article (passage ids)",
+    )
+    error(
+        "SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE "
+        "p.article = a.rowid AND p.level = 'paragraph') OR NOT EXISTS (SELECT 1 FROM "
+        "passages p WHERE p.article = a.rowid AND p.level = 'sentence')",
+        "articles lack paragraphs or sentences (article ids)",
+    )
+    error(
+        "SELECT a.id FROM passages p JOIN articles a ON a.rowid = p.article "
+        "GROUP BY p.article, p.level HAVING MIN(p.idx) != 0 OR MAX(p.idx) + 1 != COUNT(*)",
+        "articles have gaps in their passage numbering (article ids)",
+    )
+    rows = conn.execute(
+        "SELECT DISTINCT m.template FROM template_members m LEFT JOIN passages p "
+        "ON p.id = m.passage WHERE p.id IS NULL"
+    ).fetchall()
+    if rows:
+        issues.append(
+            Issue("warning", db, f"{len(rows)} templates name deleted passages: {_ids(rows)}")
+        )
+    if deep:
+        issues += _key_issues(store, db)
+    return issues
+
+
+def _key_issues(store: Store, db: str) -> list[Issue]:
+    """Passages whose stored text hash no longer matches their text slice."""
+    from .embed import text_key
+
+    bad: list[tuple[int]] = []
+    cur = store._conn.execute(
+        "SELECT p.id, p.key, substr(a.text, p.start + 1, p.end - p.start) "
+        "FROM passages p JOIN articles a ON a.rowid = p.article"
+    )
+    for pid, key, text in cur:
+        if text_key(text) != key:
+            bad.append((pid,))
+    if not bad:
+        return []
+    return [Issue("error", db, f"{len(bad)} passages' text does not match their key: {_ids(bad)}")]
+
+
+def _expected_ids(store: Store, level: str) -> np.ndarray:
+    if level == "article":
+        ids = store._conn.execute(
+            "SELECT a.rowid FROM articles a JOIN vectors v ON v.key = a.key ORDER BY a.rowid"
+        ).fetchall()
+        return np.asarray([r[0] for r in ids], dtype=np.int64)
+    return store.level_table(level)[0]
+
+
+def _index_issues(store: Store, level: str) -> list[Issue]:
+    from .index import VectorIndex
+
+    path = store.index_path(level)
+    where = str(path)
+    if not path.is_file():
+        if store.count(level) == 0:
+            return []
+        return [Issue("warning", where, "index file is missing; it is rebuilt on next use")]
+    try:
+        idx = VectorIndex.load(path)
+    except StoreError as exc:
+        return [Issue("error", where, str(exc))]
+    if idx.dimension != store.meta.dimension:
+        return [
+            Issue(
+                "error",
+                where,
+                f"index holds {idx.dimension}-d vectors, the store {store.meta.dimension}-d",
+            )
+        ]
+    expected = _expected_ids(store, level)
+    if len(idx) != store.count(level):
+        return [
+            Issue(
+                "warning",
+                where,
+                f"index holds {len(idx)} vectors but the store {store.count(level)} {level} "
+                "passages (interrupted write); it is rebuilt on next use",
+            )
+        ]
+    got = index_ids(idx)
+    if got is not None and not np.array_equal(np.sort(got), np.sort(expected)):
+        missing = np.setdiff1d(expected, got)
+        return [
+            Issue(
+                "error",
+                where,
+                f"index ids differ from the store's {level} ids ({len(missing)} missing); "
+                "run `protocol-match rebuild`",
+            )
+        ]
+    return []
+
+
+def index_ids(idx: object) -> np.ndarray | None:
+    """The ids held by a VectorIndex (None if its FAISS type is not one we can list)."""
+    import faiss
+
+    inner = idx._index  # type: ignore[attr-defined]
+    if hasattr(inner, "id_map"):
+        return faiss.vector_to_array(inner.id_map).astype(np.int64)
+    try:
+        ivf = faiss.extract_index_ivf(inner)
+    except RuntimeError:
+        return None
+    lists = ivf.invlists
+    parts = []
+    for i in range(ivf.nlist):
+        n = lists.list_size(i)
+        if n:
+            ptr = lists.get_ids(i)
+            parts.append(faiss.rev_swig_ptr(ptr, n).copy())
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+
+# ------------------------------------------------------------------------------ rebuilding
+
+
+def rebuild_store(path: str | Path, *, embedder: object | None = None, wait: bool = True):  # noqa: ANN201
+    """Repair the store at ``path`` from what is intact; returns a :class:`RebuildReport`.
+
+    Never loads the model unless ``embedder`` is given (then missing passage vectors are
+    embedded instead of their articles being removed). Raises :class:`StoreError` when the
+    SQLite file itself is damaged: that cannot be rebuilt from inside the store.
+    """
+    path = Path(path)
+    if not store_exists(path) and path.exists() and not path.is_dir():
+        raise StoreError(f"Store path {path} is a file, not a directory; pass --store DIR.")
+    with Store.open(path) as store, store.write_lock(wait=wait):
+        try:
+            bad = _integrity(store)
+        except sqlite3.DatabaseError as exc:
+            bad = str(exc)
+        if bad:
+            raise StoreError(
+                f"{path / DB_NAME} is damaged ({bad}); it cannot be rebuilt in place: restore "
+                "it from a backup or index the articles into a new --store."
+            )
+        # Index files go first: a crash during the repair then leaves no stale index behind.
+        for level in LEVELS:
+            store.index_path(level).unlink(missing_ok=True)
+        bad_vectors = _delete_bad_vectors(store)
+        orphans = _delete_orphans(store)
+        embedded = _embed_missing(store, embedder) if embedder is not None else 0
+        broken = _broken_articles(store)
+        removed = _remove_articles(store, [r[0] for r in broken])
+        doc_vectors = _fill_doc_vectors(store)
+        templates_reset = _reset_stale_templates(store, force=bool(removed or orphans))
+        indexes = {level: len(store.rebuild_index(level)) for level in LEVELS}
+    return RebuildReport(
+        removed_articles=tuple(r[1] for r in broken if r[0] in removed),
+        removed_origins=tuple(r[2] for r in broken if r[0] in removed and r[2]),
+        orphan_passages=orphans,
+        bad_vectors=bad_vectors,
+        embedded=embedded,
+        doc_vectors=doc_vectors,
+        templates_reset=templates_reset,
+        indexes=indexes,
+    )
+
+
+def _delete_bad_vectors(store: Store) -> int:
+    with store._conn:
+        cur = store._conn.execute(
+            "DELETE FROM vectors WHERE length(vec) != ?", (store.meta.dimension * 2,)
+        )
+    return cur.rowcount
+
+
+def _delete_orphans(store: Store) -> int:
+    with store._conn:
+        cur = store._conn.execute(
+            "DELETE FROM passages WHERE article NOT IN (SELECT rowid FROM articles)"
+        )
+    return cur.rowcount
+
+
+def _embed_missing(store: Store, embedder: object) -> int:
+    rows = store._conn.execute(
+        "SELECT DISTINCT p.key, substr(a.text, p.start + 1, p.end - p.start) FROM passages p "
+        "JOIN articles a ON a.rowid = p.article LEFT JOIN vectors v ON v.key = p.key "
+        "WHERE v.key IS NULL"
+    ).fetchall()
+    if not rows:
+        return 0
+    vecs = embedder.encode([r[1] for r in rows])  # type: ignore[attr-defined]
+    with store._conn:
+        store._conn.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+            (
+                (r[0], np.asarray(v, dtype=np.float16).tobytes())
+                for r, v in zip(rows, vecs, strict=True)
+            ),
+        )
+    return len(rows)
+
+
+def _broken_articles(store: Store) -> list[tuple[int, str, str | None]]:
+    """(rowid, id, origin) of articles whose passages cannot all be indexed."""
+    return store._conn.execute(
+        "SELECT a.rowid, a.id, a.origin FROM articles a WHERE a.rowid IN ("
+        " SELECT p.article FROM passages p LEFT JOIN vectors v ON v.key = p.key"
+        " WHERE v.key IS NULL"
+        " UNION SELECT p.article FROM passages p JOIN articles b ON b.rowid = p.article"
+        " WHERE p.start < 0 OR p.end <= p.start OR p.end > length(b.text))"
+        " OR NOT EXISTS (SELECT 1 FROM passages p WHERE p.article = a.rowid"
+        "  AND p.level = 'paragraph')"
+        " ORDER BY a.rowid"
+    ).fetchall()
+
+
+def _remove_articles(store: Store, rowids: list[int]) -> set[int]:
+    if not rowids:
+        return set()
+    with store._conn:  # one transaction: all of them or none
+        for rid in rowids:
+            store._conn.execute(
+                "DELETE FROM template_members WHERE passage IN "
+                "(SELECT id FROM passages WHERE article = ?)",
+                (rid,),
+            )
+            store._conn.execute("DELETE FROM passages WHERE article = ?", (rid,))
+            store._conn.execute("DELETE FROM articles WHERE rowid = ?", (rid,))
+    log.warning("removed %d articles whose vectors were lost; index them again", len(rowids))
+    return set(rowids)
+
+
+def _fill_doc_vectors(store: Store) -> int:
+    """Recompute missing article vectors: length-weighted mean of paragraph vectors."""
+    from .store import _decode_vecs
+
+    rows = store._conn.execute(
+        "SELECT a.rowid, a.key FROM articles a LEFT JOIN vectors v ON v.key = a.key "
+        "WHERE v.key IS NULL"
+    ).fetchall()
+    out = []
+    for rowid, key in rows:
+        paras = store._conn.execute(
+            "SELECT p.end - p.start, v.vec FROM passages p JOIN vectors v ON v.key = p.key "
+            "WHERE p.article = ? AND p.level = 'paragraph' ORDER BY p.idx",
+            (rowid,),
+        ).fetchall()
+        weights = np.asarray([r[0] for r in paras], dtype=np.float32)
+        mat = _decode_vecs([r[1] for r in paras], store.meta.dimension)
+        vec = (weights[:, None] * mat).sum(axis=0)
+        vec /= max(float(np.linalg.norm(vec)), 1e-12)
+        out.append((key, vec.astype(np.float16).tobytes()))
+    if out:
+        with store._conn:
+            store._conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", out)
+    return len(out)
+
+
+def _reset_stale_templates(store: Store, *, force: bool) -> bool:
+    """Drop mined templates that name missing passages, so they are mined again."""
+    stale = store._conn.execute(
+        "SELECT 1 FROM template_members m LEFT JOIN passages p ON p.id = m.passage "
+        "WHERE p.id IS NULL LIMIT 1"
+    ).fetchone()
+    if not (stale or force):
+        return False
+    with store._conn:
+        store._conn.execute("DELETE FROM template_members")
+        store._conn.execute("DELETE FROM templates")
+        store._conn.execute("DELETE FROM meta WHERE key = 'templates_at_count'")
+    return True
