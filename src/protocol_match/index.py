@@ -100,16 +100,29 @@ def _threads_for(kind: str, m: int) -> int:
 def choose_kind(n_vectors: int) -> str:
     """Pick an index kind for a corpus of ``n_vectors`` passages.
 
-    Measured on 2 cores, 384-d random-clustered vectors, single-query latency / recall@10
-    (see ``benchmarks/results/retrieval.json``):
+    Measured with ``benchmarks/retrieval.py`` (384-d random-clustered stand-in vectors,
+    held-out queries, 2 shared CPU cores with load average 5-10 from other work, so
+    absolute times are pessimistic; ``benchmarks/results/retrieval.json``)::
 
-    - flat is exact and needs no training; its single-query p50 grows linearly
-      (~0.7 ms at 10k, ~7 ms at 100k, ~70 ms+ at 1M), so it is the choice up to 50k.
-    - ivf reaches recall@10 >= 0.95 at well under 1 ms from 50k up and builds in seconds.
-    - ivf-sq8 is 4x smaller (1M: ~0.4 GB instead of ~1.5 GB) at similar speed and
-      recall, so it takes over from 500k, where memory and disk start to matter.
-    - hnsw is fast to query but slow to build on 2 cores and cannot delete in place,
-      so it is never chosen automatically (it can be forced).
+        size  kind     build s  index MB  p50 ms  recall@10
+        10k   flat       0.04       15     0.32     1.000
+        50k   flat       0.12       77     3.3      1.000   (--quick run)
+        50k   ivf        3.9        79     0.05     0.977   (--quick run)
+        100k  flat       2.4       154    13.7      1.000
+        100k  ivf       18.3       156     0.065    0.976
+        100k  hnsw      84.1       182     0.158    0.988
+        1M    flat      12.1      1544   202        1.000
+        1M    ivf      138.9      1546     0.315    0.980
+        1M    ivf-sq8   87.5       394     0.229    0.979
+
+    - flat is exact, needs no training, and stays a few ms per query up to ~50k; so flat
+      below 50k (a 10-paragraph compare is ~40 queries: < 0.15 s).
+    - ivf keeps exact float32 similarities (callers threshold on them) at < 0.1 ms and
+      recall >= 0.95 from 50k; its build is seconds to a minute.
+    - ivf-sq8 is 4x smaller at equal recall (1M: 394 MB vs 1.5 GB) but its similarities
+      are approximate (about +-0.01); from 500k memory and disk matter more, so it takes over.
+    - hnsw queries fast but builds slowly on 2 cores (100k: 84 s vs 18 s for ivf) and
+      cannot delete in place, so it is never chosen automatically (it can be forced).
     """
     if n_vectors < 0:
         raise ValueError(f"n_vectors must be >= 0, got {n_vectors}")
