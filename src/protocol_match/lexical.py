@@ -120,6 +120,31 @@ def novel_spans(text: str, reference: str, offset: int = 0) -> tuple[Span, ...]:
     return _runs(text, q, [not m for m in matched], offset)
 
 
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+_YEAR_OR_TIME = re.compile(r"^(?:(?:19|20)\d\d(?:-\d+)?|\d{1,2}[:.]\d\d)$")
+
+
+def new_figures(spans: Sequence[Span]) -> int:
+    """How many figures (counts, amounts, ordinals, unit numbers) the novel spans hold.
+
+    Dates, years and clock times are left out: formulas and page chrome carry them too
+    ("BAKU, Azerbaijan, May 10."). A familiar sentence frame that reports new figures
+    ("... presented awards to 19 servicemen of ...") states new facts.
+    """
+    n = 0
+    for span in spans:
+        words = [w for _, _, w in tokens(span.text)]
+        for i, w in enumerate(words):
+            if not w[0].isdigit() or _YEAR_OR_TIME.match(w):
+                continue
+            if {x.lower() for x in words[max(0, i - 1) : i + 2]} & _MONTHS:
+                continue
+            n += 1
+    return n
+
+
 def _runs(
     text: str, toks: Sequence[tuple[int, int, str]], flags: Sequence[bool], offset: int
 ) -> tuple[Span, ...]:
