@@ -35,6 +35,7 @@ from _common import latencies_ms, machine_info, peak_rss_mb, rss_mb, write_json
 from protocol_match.index import INDEX_KINDS, VectorIndex
 
 K = 10
+COLORS = {"flat": "C0", "hnsw": "C1", "ivf": "C2", "ivf-sq8": "C3", "numpy-exact": "C4"}
 SWEEP = {  # search parameters tried for the recall-vs-speed curves
     "hnsw": (16, 32, 64, 128, 256),
     "ivf": (1, 4, 8, 16, 32, 64),
@@ -270,10 +271,12 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
             r = top[0]
             pts = [(s["qps"], s["recall_at_10"]) for s in r.get("sweep", [])]
             pts = pts or [(r["batch_qps"], r["recall_at_10"])]
-            line = ax1.plot(*zip(*pts, strict=True), marker="o", label=kind)[0]
+            color = COLORS.get(kind)
+            ax1.plot(*zip(*pts, strict=True), marker="o", label=kind, color=color)
             ax1.scatter([r["batch_qps"]], [r["recall_at_10"]], s=120, marker="*",
-                        color=line.get_color(), zorder=3)  # fmt: skip
-        ax2.plot([r["size"] for r in mine], [r["p50_ms"] for r in mine], marker="o", label=kind)
+                        color=color, zorder=3)  # fmt: skip
+        ax2.plot([r["size"] for r in mine], [r["p50_ms"] for r in mine], marker="o", label=kind,
+                 color=COLORS.get(kind))  # fmt: skip
     ax1.set_xscale("log")
     ax1.set_xlabel(f"batch queries/s ({biggest:,} vectors; star = calibrated setting)")
     ax1.set_ylabel("recall@10 vs exact")
@@ -325,6 +328,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     p.add_argument("--fresh", action="store_true", help="do not merge with earlier results")
+    p.add_argument("--replot", action="store_true", help="only redraw the plot from the JSON")
     args = p.parse_args(argv)
     if args.quick:
         args.sizes, args.queries, args.single, args.budget = "10000,50000", 200, 200, 2.0
@@ -339,6 +343,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.replot:
+        rows = json.loads((args.out / "retrieval.json").read_text())["results"]
+        print_table(rows)
+        plot(rows, args.out / "retrieval.png")
+        return 0
     t_start = time.perf_counter()
     load_start = os.getloadavg()  # other work on the machine skews timings: record it
     corpus_all, queries, source = load_data(args, max(args.size_list))
