@@ -156,3 +156,11 @@ def test_cache_root_follows_the_environment(
     assert cache_root() == tmp_path
     monkeypatch.delenv("PROTOCOL_MATCH_CACHE")
     assert cache_root() == Path.home() / ".cache" / "protocol_match"
+
+
+def test_unwritable_cache_is_a_model_error(tmp_path: Path) -> None:
+    pytest.importorskip("model2vec")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ModelError, match="PROTOCOL_MATCH_CACHE"):
+        StaticEmbedder(cache_dir=blocker / "cache").build()

@@ -62,7 +62,13 @@ def _build_dir(target: Path) -> Iterator[Path]:
     """
     from filelock import FileLock
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(
+            f"Cannot create the model cache {target.parent}: {exc}. "
+            "Set PROTOCOL_MATCH_CACHE to a writable folder."
+        ) from exc
     with FileLock(str(target) + ".lock"):
         if target.exists() and not (target / "meta.json").is_file():
             shutil.rmtree(target)  # left by a build from an older version without meta.json
@@ -317,25 +323,21 @@ def _write_meta(
 def _no_tqdm() -> Iterator[None]:
     """Silence the progress bar model2vec's distill draws on stderr (the library never prints).
 
-    tqdm reads its environment at import time, so the bar is disabled by swapping the name
-    model2vec's inference module uses, and restoring it afterwards.
+    tqdm reads its environment at import time, so swap the name model2vec's inference module
+    uses for the duration of the block instead.
     """
     import functools
 
-    try:
-        from model2vec.distill import inference
-    except ImportError:  # layout changed: a visible bar is only cosmetic
-        yield
-        return
+    from model2vec.distill import inference
+
     original = getattr(inference, "tqdm", None)
-    if original is None:
-        yield
-        return
-    inference.tqdm = functools.partial(original, disable=True)
+    if original is not None:
+        inference.tqdm = functools.partial(original, disable=True)
     try:
         yield
     finally:
-        inference.tqdm = original
+        if original is not None:
+            inference.tqdm = original
 
 
 def _export_int8(base_path: Path, folder: Path) -> None:
