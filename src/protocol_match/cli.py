@@ -62,6 +62,15 @@ def _errors() -> Iterator[None]:
     except KeyboardInterrupt:
         click.echo("Interrupted; everything committed so far is kept.", err=True)
         sys.exit(130)
+    except Exception as exc:
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc} (run with -vv for the traceback "
+            "and please report it)",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
