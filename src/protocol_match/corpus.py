@@ -69,6 +69,7 @@ class Corpus:
         self._device = device
         self._embedder: Embedder | None = None
         self._template_cache: tuple[str, list[Template], dict[int, int]] | None = None
+        self._stories_cache: tuple[str, dict[str, str]] | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -280,7 +281,7 @@ class Corpus:
         templates = self._templates_for_compare(min_support, threshold)
         params = self._params(min_support, threshold)
         settings = JudgeSettings(params["threshold"], params["min_support"])
-        stories = self.store.stories()
+        stories = self._stories()
         vectors, _, _ = self._vectors_for([seg])
         results: dict[str, tuple[PassageResult, ...]] = {}
         for level in PASSAGE_LEVELS:
@@ -361,18 +362,13 @@ class Corpus:
             return ()
         doc = _doc_vector(seg, vectors)[None, :]
         sims, ids = index.search(doc, min(len(index), n + 1))
-        by_rowid = {r[0]: r for r in self.store.article_table()} if len(index) else {}
+        by_rowid = self.store.articles_by_rowid([int(r) for r in ids[0] if r >= 0])
         out = []
         for sim, rid in zip(sims[0], ids[0], strict=True):
-            row = by_rowid.get(int(rid))
-            if row is None or row[1] == exclude:
+            art = by_rowid.get(int(rid))
+            if art is None or art.id == exclude:
                 continue
-            art = self.store.article(row[1])
-            out.append(
-                ArticleMatch(
-                    row[1], round(float(sim), 4), row[2], row[3], art.title if art else None
-                )
-            )
+            out.append(ArticleMatch(art.id, round(float(sim), 4), art.date, art.source, art.title))
         return tuple(out[:n])
 
     def similar(self, text: str, *, k: int = 10, level: str = "sentence") -> list[Match]:
@@ -423,6 +419,13 @@ class Corpus:
         if not self._templates_fresh(params):
             self.templates(**params)
         return self._load_templates()
+
+    def _stories(self) -> dict[str, str]:
+        """Article -> story map saved by the last mining, cached with the templates."""
+        stamp = self.store.get_meta("templates_at_count") or ""
+        if self._stories_cache is None or self._stories_cache[0] != stamp:
+            self._stories_cache = (stamp, self.store.stories())
+        return self._stories_cache[1]
 
     def _load_templates(self) -> tuple[list[Template], dict[int, int]]:
         stamp = (self.store.get_meta("templates_at_count") or "") + (
@@ -523,11 +526,8 @@ class Corpus:
         nb_sims, nb_ids = knn_graph(index, vecs, ids, k=min(k, len(ids) - 1))
         pos = np.searchsorted(ids, np.where(nb_ids >= 0, nb_ids, ids[0]))
         neighbors = np.where(nb_ids >= 0, pos, -1)
-        by_rowid = {r[0]: r[1] for r in self.store.article_table()}
-        docs = []
-        for rid in ids:
-            art = self.store.article(by_rowid[int(rid)])
-            docs.append(DocInfo(art.id, art.text, art.date))
+        arts = self.store.articles_by_rowid([int(r) for r in ids])
+        docs = [DocInfo(arts[int(r)].id, arts[int(r)].text, arts[int(r)].date) for r in ids]
         return find_duplicates(docs, neighbors, nb_sims, threshold=threshold)
 
     # ----------------------------------------------------------------- stats

@@ -252,6 +252,18 @@ class Store:
         ).fetchone()
         return Article(*row) if row else None
 
+    def articles_by_rowid(self, rowids: Sequence[int]) -> dict[int, Article]:
+        out: dict[int, Article] = {}
+        for chunk in _chunks(list(rowids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                "SELECT rowid, id, text, date, source, title, origin FROM articles "
+                f"WHERE rowid IN ({marks})",
+                chunk,
+            )
+            out.update((r[0], Article(*r[1:])) for r in rows)
+        return out
+
     def articles(self) -> Iterator[Article]:
         cur = self._conn.execute(
             "SELECT id, text, date, source, title, origin FROM articles ORDER BY rowid"
