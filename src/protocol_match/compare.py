@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .lexical import containment, content_profile, new_figures, novel_spans
+from .lexical import containment, content_profile, new_figures, novel_spans, shape
 from .records import Match, Passage, PassageResult, Status
 from .scoring import DEFAULT_THRESHOLD, combine, novelty
+from .templates import is_chrome
 
 # Novelty floor of a matched passage judged novel because it reports new figures.
 _NEW_FACTS_NOVELTY = 0.6
@@ -51,9 +52,11 @@ class JudgeSettings:
 
 def score_candidates(text: str, candidates: Sequence[Candidate]) -> list[tuple[float, Candidate]]:
     """Combined match score of each candidate for ``text``, best first."""
-    query = content_profile(text)
+    # Short page chrome is compared by shape: its dates and times always differ.
+    fold = shape if is_chrome(text) else str
+    query = content_profile(fold(text))
     scored = [
-        (float(combine(c.cosine, containment(query, content_profile(c.text)))), c)
+        (float(combine(c.cosine, containment(query, content_profile(fold(c.text))))), c)
         for c in candidates
     ]
     scored.sort(key=lambda sc: (-sc[0], sc[1].passage_id))
@@ -82,7 +85,15 @@ def judge(
     source: str | None = None
     spans = ()
     if matched:
-        spans = novel_spans(passage.text, matched[0][1].text, offset=passage.start)
+        # Align with the best match of each matched story: words most of them share are
+        # the formula, the rest are slot fills and new facts.
+        refs, seen = [], set()
+        for _, c in matched:
+            story = story_of.get(c.article_id, c.article_id)
+            if story not in seen:
+                seen.add(story)
+                refs.append(c.text)
+        spans = novel_spans(passage.text, refs[: settings.max_matches], offset=passage.start)
     # A familiar frame reporting new figures states new facts (on the synthetic corpus
     # sentence F1 0.53 -> 0.72, see README "Quality"); its matches and spans are kept.
     new_facts = bool(matched) and settings.figures_are_novel and new_figures(spans) > 0

@@ -102,28 +102,48 @@ def dice(a: dict[str, float], b: dict[str, float]) -> float:
     return 2 * shared / total
 
 
-def novel_spans(text: str, reference: str, offset: int = 0) -> tuple[Span, ...]:
-    """Runs of words in ``text`` that an alignment with ``reference`` leaves unmatched.
+def novel_spans(text: str, reference: str | Sequence[str], offset: int = 0) -> tuple[Span, ...]:
+    """Runs of words in ``text`` that an alignment with the reference(s) leaves unmatched.
 
-    These are the names, dates, numbers and new facts inside a matched passage. Offsets are
-    shifted by ``offset`` so they point into the whole article.
+    These are the names, dates, numbers and new facts inside a matched passage. With several
+    references (the matched passages of other stories), a word is novel unless more than
+    half of them have it: a name that one earlier article happens to share is still a slot
+    fill. Offsets are shifted by ``offset`` so they point into the whole article.
     """
+    refs = [reference] if isinstance(reference, str) else list(reference)
     q = tokens(text)
-    r = tokens(reference)
     qs = [stem(w) for _, _, w in q]
-    rs = [stem(w) for _, _, w in r]
-    matcher = difflib.SequenceMatcher(a=qs, b=rs, autojunk=False)
-    matched = [False] * len(q)
-    for block in matcher.get_matching_blocks():
-        for i in range(block.a, block.a + block.size):
-            matched[i] = True
-    return _runs(text, q, [not m for m in matched], offset)
+    hits = [0] * len(q)
+    for ref in refs:
+        rs = [stem(w) for _, _, w in tokens(ref)]
+        matcher = difflib.SequenceMatcher(a=qs, b=rs, autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for i in range(block.a, block.a + block.size):
+                hits[i] += 1
+    return _runs(text, q, [h * 2 <= len(refs) for h in hits], offset)
 
 
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
 _YEAR_OR_TIME = re.compile(r"^(?:(?:19|20)\d\d(?:-\d+)?|\d{1,2}[:.]\d\d)$")
+
+
+_DIGITS = re.compile(r"\d+")
+_MONTH_WORD = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\b",
+    re.IGNORECASE,
+)
+
+
+def shape(text: str) -> str:
+    """``text`` with every number as 0 and every month as "month".
+
+    Only for short page chrome: timestamps and datelines ("09:33, 26 June 2021") recur with
+    other dates, so their words never repeat but their shape does.
+    """
+    return _DIGITS.sub("0", _MONTH_WORD.sub("month", text))
 
 
 def new_figures(spans: Sequence[Span]) -> int:
