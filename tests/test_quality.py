@@ -1,0 +1,70 @@
+"""Detection quality floor on a small generated corpus (real model, real FAISS).
+
+The figures come from ``benchmarks/quality.py`` on a corpus small enough to build in well
+under a minute; the floors sit below what was measured on it (see README "Quality") so a
+regression in scoring, mining, judging or duplicate grouping fails here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from protocol_match.synth import generate_corpus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import quality  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory, embedder) -> dict:
+    synth = generate_corpus(60, seed=3, noise="default")
+    store = tmp_path_factory.mktemp("quality") / "store"
+    res = quality.evaluate_noise(synth, store, n_queries=10, seed=3, embedder=embedder)
+    print({k: res["method"][k] for k in ("sentence", "novelty_auc", "novel_spans", "duplicates")})
+    return res
+
+
+def test_template_sentences_are_found(result):
+    m = result["method"]["sentence"]["all"]
+    assert m["n"] > 100
+    assert m["f1"] >= 0.6
+    assert m["precision"] >= 0.7
+    assert m["recall"] >= 0.5  # measured 0.56 (P 0.82, F1 0.67) on this small corpus
+
+
+def test_method_beats_lexical_baselines_on_paraphrased_formulas(result):
+    ours = result["method"]["sentence"]["paraphrased"]["f1"]
+    best_baseline = max(b["sentence_paraphrased"]["f1"] for b in result["baselines"].values())
+    assert ours >= best_baseline - 0.05
+
+
+def test_novelty_ranks_novel_sentences_above_templates(result):
+    assert result["method"]["novelty_auc"] >= 0.7  # measured 0.77
+
+
+def test_novel_spans_mark_slot_fills(result):
+    assert result["method"]["novel_spans"]["f1"] >= 0.5  # measured 0.62
+
+
+def test_near_duplicates_are_grouped(result):
+    d = result["method"]["duplicates"]
+    assert d["true_pairs"] > 0
+    assert d["f1"] >= 0.9
+    assert d["ari"] >= 0.9
+
+
+def test_metric_helpers():
+    assert quality.prf([True, False, True], [True, True, False])["f1"] == pytest.approx(0.5)
+    groups = [["a", "b"], ["c", "d", "e"]]
+    story = {"a": "1", "b": "1", "c": "2", "d": "2", "e": "3"}
+    d = quality.duplicate_metrics(groups, story, list(story))
+    assert d["true_pairs"] == 2 and d["predicted_pairs"] == 4
+    assert d["precision"] == pytest.approx(0.5) and d["recall"] == pytest.approx(1.0)
+    texts = ["the guests laid wreaths at the graves", "the guests laid wreaths"]
+    sig = quality.minhash_matrix(texts)
+    assert quality.minhash_max(sig[:1], sig).item() == pytest.approx(1.0)
+    assert np.all(quality.tfidf_max(["laid wreaths"], ["laid wreaths", "other"]) > 0.9)
