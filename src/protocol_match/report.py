@@ -77,10 +77,10 @@ def print_compare(report: CompareReport, console: Console, *, level: str = "para
 
 
 def _match_cell(m: Match) -> Text:
-    meta = " ".join(x for x in (m.article_id, m.date, m.source) if x)
+    meta = " ".join(x for x in (m.date, m.source or m.article_id) if x)
     out = Text(f"{m.similarity:.2f} ", style="bold")
     out.append(meta + "\n", style="dim")
-    out.append(m.text if len(m.text) < 240 else m.text[:237] + "…")
+    out.append(m.text if len(m.text) <= 120 else m.text[:119] + "…")
     return out
 
 
