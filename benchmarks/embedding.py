@@ -68,7 +68,7 @@ def _synth_texts(generate: Callable[..., Any], n: int, n_pairs: int, seed: int):
     while True:
         corpus = generate(n_articles, seed=seed)
         paragraphs = [
-            p.strip() for a in corpus.articles for p in a.text.split("\n") if len(p.split()) >= 8
+            p.strip() for a in corpus.articles for p in a.text.split("\n") if len(p.split()) >= 20
         ]
         if len(paragraphs) >= n or n_articles > 50 * n:
             break
@@ -342,6 +342,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "results": rows,
         "pair_auc_shingle_jaccard": lexical_auc,
         "target_ratio": TARGET_RATIO,
+        # Other processes on the same cores slow the torch rows most: keep the load on record.
+        "loadavg_1_5_15_at_end": list(os.getloadavg()),
         "machine": machine_info()
         | {
             "torch": torch.__version__,
