@@ -96,7 +96,11 @@ def judge(
         spans = novel_spans(passage.text, refs[: settings.max_matches], offset=passage.start)
     # A familiar frame reporting new figures states new facts (on the synthetic corpus
     # sentence F1 0.53 -> 0.72, see README "Quality"); its matches and spans are kept.
-    new_facts = bool(matched) and settings.figures_are_novel and new_figures(spans) > 0
+    new_facts = (
+        bool(matched)
+        and settings.figures_are_novel
+        and new_figures(spans, passage.text, passage.start) > 0
+    )
     if matched and not new_facts:
         in_template = [template_of[c.passage_id] for _, c in matched if c.passage_id in template_of]
         stories = {story_of.get(c.article_id, c.article_id) for _, c in matched}

@@ -126,6 +126,7 @@ def novel_spans(text: str, reference: str | Sequence[str], offset: int = 0) -> t
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
+_CLOCK = re.compile(r"\d{1,2}:\d\d(?::\d\d)?")
 _YEAR_OR_TIME = re.compile(r"^(?:(?:19|20)\d\d(?:-\d+)?|\d{1,2}[:.]\d\d)$")
 
 
@@ -146,23 +147,41 @@ def shape(text: str) -> str:
     return _DIGITS.sub("0", _MONTH_WORD.sub("month", text))
 
 
-def new_figures(spans: Sequence[Span]) -> int:
+def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0) -> int:
     """How many figures (counts, amounts, ordinals, unit numbers) the novel spans hold.
 
     Dates, years and clock times are left out: formulas and page chrome carry them too
-    ("BAKU, Azerbaijan, May 10."). A familiar sentence frame that reports new figures
-    ("... presented awards to 19 servicemen of ...") states new facts.
+    ("BAKU, Azerbaijan, May 10.", "16:50, 3 July 2019"). A familiar sentence frame that
+    reports new figures ("... presented awards to 19 servicemen of ...") states new facts.
+    With the passage ``text`` (and the ``offset`` of the spans into it), a number is judged
+    by its neighbours in the passage, not only inside its span.
     """
+    if text is None:
+        text, offset = " ".join(sp.text for sp in spans), 0
+        spans = _respan(spans)
+    clock = [m.span() for m in _CLOCK.finditer(text)]
+    toks = tokens(text)
     n = 0
-    for span in spans:
-        words = [w for _, _, w in tokens(span.text)]
-        for i, w in enumerate(words):
-            if not w[0].isdigit() or _YEAR_OR_TIME.match(w):
-                continue
-            if {x.lower() for x in words[max(0, i - 1) : i + 2]} & _MONTHS:
-                continue
-            n += 1
+    for i, (start, end, w) in enumerate(toks):
+        if not w[0].isdigit() or _YEAR_OR_TIME.match(w):
+            continue
+        if not any(sp.start - offset <= start and end <= sp.end - offset for sp in spans):
+            continue
+        if any(a <= start and end <= b for a, b in clock):
+            continue
+        if {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & _MONTHS:
+            continue
+        n += 1
     return n
+
+
+def _respan(spans: Sequence[Span]) -> list[Span]:
+    """Spans re-based onto their texts joined by single spaces."""
+    out, pos = [], 0
+    for sp in spans:
+        out.append(Span(pos, pos + len(sp.text), sp.text))
+        pos += len(sp.text) + 1
+    return out
 
 
 def _runs(
