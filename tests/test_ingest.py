@@ -356,7 +356,7 @@ def test_too_big_file_refused(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     with open(path, "wb") as fh:
         fh.truncate(64 * 1024 * 1024 + 1)  # sparse: no real 64 MB write
-    with pytest.raises(InputError, match=r"big\.txt is 64 MB, over the 64 MB limit"):
+    with pytest.raises(InputError, match=r"big\.txt is 64\.0 MB, over the 2 MB limit"):
         list(read_articles([path]))
 
 

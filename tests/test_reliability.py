@@ -298,11 +298,6 @@ def test_reader_sees_consistent_snapshots_during_index(cached_store, inputs, exp
     assert len(seen) >= 5, f"reads should have seen the store grow: {sorted(seen)}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare re-mines stale templates under the write lock, so it waits for a running "
-    "`index` to finish (hours on a big corpus); fix proposed in the reliability report",
-)
 def test_compare_during_index_does_not_wait_for_the_writer(
     cached_store, inputs, embedder, tmp_path
 ):

@@ -31,7 +31,10 @@ def _sentence(report: CompareReport, fragment: str) -> PassageResult:
         ("laid wreaths and flowers", "laid wreaths and flowers"),
         ("welcomed the guests and expressed his satisfaction", "welcomed the guests"),
         ("strategic alliance between the two fraternal", "strategic alliance is based on friendly"),
-        ("military, military-technical, and other fields", "military, military-technical cooperation"),
+        (
+            "military, military-technical, and other fields",
+            "military, military-technical cooperation",
+        ),
     ],
 )
 def test_shared_formulas_are_matched_to_the_right_passage(report, fragment, source_fragment):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +59,13 @@ def _errors() -> Iterator[None]:
         sys.exit(1)
     except (ValueError, OSError) as exc:
         click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except sqlite3.DatabaseError as exc:
+        click.echo(
+            f"Error: the store database is damaged ({exc}); run `protocol-match check`, then "
+            "restore it from a backup or index into a new --store.",
+            err=True,
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted; everything committed so far is kept.", err=True)
@@ -243,7 +251,7 @@ def compare(ctx: click.Context, file: str, store: Path | None, **kw: Any) -> Non
                 min_support=kw["min_support"],
                 threshold=kw["threshold"],
             )
-            templates = corpus.templates(kw["min_support"], kw["threshold"])
+            templates = corpus.templates(kw["min_support"], kw["threshold"], wait=False)
         _emit_compare(ctx.obj, report, templates, kw["fmt"], kw["out"], kw["level"])
 
 
@@ -405,6 +413,11 @@ def stats(ctx: click.Context, store: Path | None, fmt: str) -> None:
             click.echo(rep.to_json("stats", st))
         else:
             rep.print_stats(st, ctx.obj.console())
+
+
+from .cli_health import register as _register_health  # noqa: E402
+
+_register_health(cli)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from .compare import Candidate, JudgeSettings, article_novelty, judge, merge_paragraphs
 from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, story_ids
 from .embed import BUNDLED_MODEL_NAME, Embedder, load_embedder, text_key
-from .errors import InputError
+from .errors import InputError, StoreLockedError
 from .ingest import article_from_text, read_articles
 from .lexical import slot_form
 from .records import (
@@ -403,21 +403,31 @@ class Corpus:
         *,
         refresh: bool = False,
         progress: ProgressFn | None = None,
+        wait: bool = True,
     ) -> list[Template]:
-        """The corpus's templates, mined again when the corpus or the parameters changed."""
+        """The corpus's templates, mined again when the corpus or the parameters changed.
+
+        With ``wait=False`` and another process writing the store, the templates mined
+        before it started are returned instead of waiting for the lock.
+        """
         params = self._params(min_support, threshold)
         if params["min_support"] < 2:
             raise ValueError("min_support must be at least 2")
         if refresh or not self._templates_fresh(params):
-            with self.store.write_lock():
-                self._mine(params, progress)
+            try:
+                with self.store.write_lock(wait=wait):
+                    self._mine(params, progress)
+            except StoreLockedError:
+                if refresh or wait:
+                    raise
+                log.info("store is being written; using the templates mined so far")
             self._template_cache = None
         return self._load_templates()[0]
 
     def _templates_for_compare(self, min_support: int | None, threshold: float | None):  # noqa: ANN202
         params = self._params(min_support, threshold)
         if not self._templates_fresh(params):
-            self.templates(**params)
+            self.templates(**params, wait=False)
         return self._load_templates()
 
     def _stories(self) -> dict[str, str]:

@@ -30,6 +30,10 @@ from .records import Article
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# One article larger than this is refused: news articles are well under 100 KB, and a
+# multi-megabyte "article" (a dump pasted as one text) would segment into hundreds of
+# thousands of passages and take gigabytes of memory.
+MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 DATA_SUFFIXES = (".txt", ".jsonl", ".csv")
 OnError = Literal["raise", "skip"]
 
@@ -351,10 +355,10 @@ def _read_file(path: Path, source: str, opts: _Options) -> Iterator[Article]:
                 yield from _csv_articles(lines, str(path), source, opts)
         return
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    if size > MAX_ARTICLE_BYTES:
         raise InputError(
-            f"{path} is {size / 2**20:.0f} MB, over the 64 MB limit for one article file; "
-            "split it, or put its articles in a .jsonl file"
+            f"{path} is {size / 2**20:.1f} MB, over the {MAX_ARTICLE_BYTES // 2**20} MB limit "
+            "for one article; split it, or put its articles in a .jsonl file"
         )
     with _open_binary(path) as fh:
         data = fh.read()
@@ -544,6 +548,11 @@ def _row_article(
         )
     if not isinstance(text, str):
         raise InputError(f"{name} line {n}: '{opts.text}' is not a string but {text!r:.40}")
+    if len(text) > MAX_ARTICLE_BYTES:
+        raise InputError(
+            f"{name} line {n}: the text is over the {MAX_ARTICLE_BYTES // 2**20} MB limit for "
+            "one article; split it"
+        )
     try:
         return article_from_text(
             text,
