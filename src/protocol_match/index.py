@@ -114,6 +114,7 @@ def choose_kind(n_vectors: int) -> str:
         1M    flat      12.1      1544   202        1.000
         1M    ivf      138.9      1546     0.315    0.980
         1M    ivf-sq8   87.5       394     0.229    0.979
+        1M    hnsw     633.6      1816     1.26     0.970   (efSearch calibrated to 384)
 
     - flat is exact, needs no training, and stays a few ms per query up to ~50k; so flat
       below 50k (a 10-paragraph compare is ~40 queries: < 0.15 s).
@@ -121,7 +122,8 @@ def choose_kind(n_vectors: int) -> str:
       recall >= 0.95 from 50k; its build is seconds to a minute.
     - ivf-sq8 is 4x smaller at equal recall (1M: 394 MB vs 1.5 GB) but its similarities
       are approximate (about +-0.01); from 500k memory and disk matter more, so it takes over.
-    - hnsw queries fast but builds slowly on 2 cores (100k: 84 s vs 18 s for ivf) and
+    - hnsw queries fast but builds slowly on 2 cores (1M: 634 s vs 139 s for ivf, and
+      slower queries at that recall) and
       cannot delete in place, so it is never chosen automatically (it can be forced).
     """
     if n_vectors < 0:
