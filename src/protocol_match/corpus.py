@@ -81,28 +81,32 @@ class Corpus:
         create: bool = False,
         index_kind: str = "auto",
         device: str | None = None,
+        backend: str | None = None,
     ) -> Corpus:
         """Open the store at ``path`` (default: ``default_store_path()``).
 
         With ``create=True`` a missing store is created for ``model`` (default: the bundled
-        all-MiniLM-L6-v2). An existing store refuses a ``model`` other than its own.
+        all-MiniLM-L6-v2) run by ``backend`` (default "torch"; "static" for ~100x faster
+        bulk indexing, see ``embed.load_embedder``). An existing store refuses a ``model``
+        or ``backend`` other than its own.
         """
         path = Path(path) if path is not None else default_store_path()
         if create and not store_exists(path):
-            embedder = load_embedder(model, device=device)
+            embedder = load_embedder(model, device=device, backend=backend or "torch")
             store = Store.create(
                 path,
                 model=embedder.name,
                 fingerprint=embedder.fingerprint,
                 dimension=embedder.dimension,
                 index_kind=index_kind,
+                backend=backend or "torch",
             )
             corpus = cls(store, model, device)
             corpus._embedder = embedder
             return corpus
         store = Store.open(path)
-        if model is not None:
-            embedder = load_embedder(model, device=device)
+        if model is not None or (backend is not None and backend != store.meta.backend):
+            embedder = load_embedder(model, device=device, backend=backend or store.meta.backend)
             store.check_model(embedder.name, embedder.fingerprint)
             corpus = cls(store, model, device)
             corpus._embedder = embedder
@@ -137,9 +141,10 @@ class Corpus:
         """The store's model, loaded on first use."""
         if self._embedder is None:
             model = self._model_arg
-            if model is None and self.store.meta.model != BUNDLED_MODEL_NAME:
-                model = self.store.meta.model  # a local path recorded at creation
-            embedder = load_embedder(model, device=self._device)
+            recorded = self.store.meta.model.split("+")[0]  # fast backends append "+kind"
+            if model is None and recorded != BUNDLED_MODEL_NAME:
+                model = recorded  # a local path recorded at creation
+            embedder = load_embedder(model, device=self._device, backend=self.store.meta.backend)
             self.store.check_model(embedder.name, embedder.fingerprint)
             self._embedder = embedder
         return self._embedder

@@ -84,6 +84,7 @@ class StoreMeta:
     fingerprint: str
     dimension: int
     index_kind: str
+    backend: str = "torch"  # embed.BACKENDS: how the model was run to make the vectors
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,14 @@ class Store:
     # ----------------------------------------------------------------- opening
     @classmethod
     def create(
-        cls, path: Path, *, model: str, fingerprint: str, dimension: int, index_kind: str = "auto"
+        cls,
+        path: Path,
+        *,
+        model: str,
+        fingerprint: str,
+        dimension: int,
+        index_kind: str = "auto",
+        backend: str = "torch",
     ) -> Store:
         """Create a new empty store at ``path`` (the directory may exist but must hold no store)."""
         path = Path(path)
@@ -151,6 +159,7 @@ class Store:
                 "fingerprint": fingerprint,
                 "dimension": str(dimension),
                 "index_kind": index_kind,
+                "backend": backend,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             }
             conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
@@ -527,6 +536,7 @@ def _read_meta(conn: sqlite3.Connection, path: Path) -> StoreMeta:
             fingerprint=values["fingerprint"],
             dimension=int(values["dimension"]),
             index_kind=values.get("index_kind", "auto"),
+            backend=values.get("backend", "torch"),
         )
     except (KeyError, ValueError, sqlite3.DatabaseError) as exc:
         raise StoreError(
