@@ -119,12 +119,12 @@ def choose_kind(n_vectors: int) -> str:
     - flat is exact, needs no training, and stays a few ms per query up to ~50k; so flat
       below 50k (a 10-paragraph compare is ~40 queries: < 0.15 s).
     - ivf keeps exact float32 similarities (callers threshold on them) at < 0.1 ms and
-      recall >= 0.95 from 50k; its build is seconds to a minute.
+      recall >= 0.95 from 50k; it builds in seconds at 100k (139 s at 1M on the loaded box).
     - ivf-sq8 is 4x smaller at equal recall (1M: 394 MB vs 1.5 GB) but its similarities
       are approximate (about +-0.01); from 500k memory and disk matter more, so it takes over.
-    - hnsw queries fast but builds slowly on 2 cores (1M: 634 s vs 139 s for ivf, and
-      slower queries at that recall) and
-      cannot delete in place, so it is never chosen automatically (it can be forced).
+    - hnsw builds slowly on 2 cores (1M: 634 s vs 139 s for ivf), is slower than ivf at
+      equal recall on this data, and cannot delete in place: never chosen automatically
+      (it can be forced).
     """
     if n_vectors < 0:
         raise ValueError(f"n_vectors must be >= 0, got {n_vectors}")
