@@ -15,7 +15,7 @@ query articles, index the rest with ``Corpus.add`` and compare every query with
 - the seeds: seed 003 compared against a store of seed 000 (which known formulas matched).
 
     python benchmarks/quality.py --quick
-    python benchmarks/quality.py --n 240 --seed 0 --noise low,default,high
+    python benchmarks/quality.py --n 300 --seed 0 --noise low,default,high
 """
 
 from __future__ import annotations
@@ -392,10 +392,10 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=240, help="articles per noise level")
+    ap.add_argument("--n", type=int, default=300, help="articles per noise level")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--noise", default="low,default,high", help="comma-separated noise levels")
-    ap.add_argument("--queries", type=int, default=30, help="held-out query stories")
+    ap.add_argument("--queries", type=int, default=40, help="held-out query stories")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/quality.json")
     ap.add_argument(
         "--work",
