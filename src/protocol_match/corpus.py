@@ -21,6 +21,7 @@ from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, s
 from .embed import BUNDLED_MODEL_NAME, Embedder, load_embedder, text_key
 from .errors import InputError, StoreLockedError
 from .ingest import article_from_text, read_articles
+from .learn import apply_learned, curated
 from .lexical import slot_form
 from .records import (
     AddResult,
@@ -289,14 +290,18 @@ class Corpus:
         stories = self._stories()
         vectors, _, _ = self._vectors_for([seg])
         results: dict[str, tuple[PassageResult, ...]] = {}
+        cands_by_level: dict[str, list[list[Candidate]]] = {}
         for level in PASSAGE_LEVELS:
             passages = seg.paragraphs if level == "paragraph" else seg.sentences
             qv = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
             cands = self._candidates(level, qv, k, exclude=article.id)
+            cands_by_level[level] = cands
             results[level] = tuple(
                 judge(p, c, template_of=templates[1], story_of=stories, settings=settings)
                 for p, c in zip(passages, cands, strict=True)
             )
+        # The user's labels and template verdicts (learn.py); a no-op without them.
+        results = apply_learned(self, results, cands_by_level, vectors, len(seg.paragraphs))
         sentences = results["sentence"]
         paragraphs = merge_paragraphs(results["paragraph"], sentences)
         report = CompareReport(
@@ -427,13 +432,13 @@ class Corpus:
                     raise
                 log.info("store is being written; using the templates mined so far")
             self._template_cache = None
-        return self._load_templates()[0]
+        return curated(self, *self._load_templates())[0]
 
     def _templates_for_compare(self, min_support: int | None, threshold: float | None):  # noqa: ANN202
         params = self._params(min_support, threshold)
         if not self._templates_fresh(params):
             self.templates(**params, wait=False)
-        return self._load_templates()
+        return curated(self, *self._load_templates())
 
     def _stories(self) -> dict[str, str]:
         """Article -> story map saved by the last mining, cached with the templates."""
