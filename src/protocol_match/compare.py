@@ -8,10 +8,11 @@ retrieved from the index (with cosine similarities), and decides `template`, `re
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .clauses import ClauseHit
 from .lexical import containment, content_profile, new_figures, novel_spans, shape
-from .records import Match, Passage, PassageResult, Status
+from .records import Match, Passage, PassageResult, Span, Status
 from .scoring import DEFAULT_THRESHOLD, combine, novelty
 from .templates import is_chrome
 
@@ -121,6 +122,31 @@ def judge(
         template_id=template_id,
         source_article=source,
         matches=matches,
+        novel_spans=spans,
+    )
+
+
+def apply_clause(result: PassageResult, hit: ClauseHit | None) -> PassageResult:
+    """A novel sentence that carries a recurring formula clause is a template sentence.
+
+    The clause is the formula; the rest of the sentence (the new fact glued to it) becomes a
+    novel span, and the novelty is at most the share of the sentence outside the clause.
+    """
+    if hit is None or result.status != "novel":
+        return result
+    p = result.passage
+    rest = (hit.end, len(p.text)) if hit.start == 0 else (0, hit.start)
+    a, b = rest
+    while a < b and not p.text[a].isalnum():
+        a += 1
+    while b > a and not p.text[b - 1].isalnum():
+        b -= 1
+    spans = (Span(p.start + a, p.start + b, p.text[a:b]),) if b > a else ()
+    share = (b - a) / max(1, len(p.text))
+    return replace(
+        result,
+        status="template",
+        novelty=round(min(result.novelty, share), 4),
         novel_spans=spans,
     )
 

@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from .compare import Candidate, JudgeSettings, article_novelty, judge, merge_paragraphs
+from .clauses import ClauseTable, best_hit
+from .compare import (
+    Candidate,
+    JudgeSettings,
+    apply_clause,
+    article_novelty,
+    judge,
+    merge_paragraphs,
+)
 from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, story_ids
 from .embed import BUNDLED_MODEL_NAME, Embedder, load_embedder, text_key
 from .errors import InputError, StoreLockedError
@@ -300,6 +308,18 @@ class Corpus:
                 judge(p, c, template_of=templates[1], story_of=stories, settings=settings)
                 for p, c in zip(passages, cands, strict=True)
             )
+        # Formula clauses glued to new facts: looked up by their words, not their vectors.
+        clauses = self._clause_table()
+        results["sentence"] = tuple(
+            apply_clause(
+                r,
+                best_hit(
+                    clauses.hits(r.passage.text, story_of=stories, exclude=article.id),
+                    settings.min_support,
+                ),
+            )
+            for r in results["sentence"]
+        )
         # The user's labels and template verdicts (learn.py); a no-op without them.
         results = apply_learned(self, results, cands_by_level, vectors, len(seg.paragraphs))
         sentences = results["sentence"]
@@ -446,6 +466,18 @@ class Corpus:
         if self._stories_cache is None or self._stories_cache[0] != stamp:
             self._stories_cache = (stamp, self.store.stories())
         return self._stories_cache[1]
+
+    def _clause_table(self) -> ClauseTable:
+        """Clause support table of the stored sentences, cached with the templates."""
+        stamp = self.store.get_meta("templates_at_count") or ""
+        cache = getattr(self, "_clause_cache", None)
+        if cache is None or cache[0] != stamp:
+            stories = self._stories()
+            _, art_ids, texts = self.store.level_texts("sentence")
+            rows = ((a, stories.get(a, a), t) for a, t in zip(art_ids, texts, strict=True))
+            cache = (stamp, ClauseTable.build(rows))
+            self._clause_cache = cache
+        return cache[1]
 
     def _load_templates(self) -> tuple[list[Template], dict[int, int]]:
         stamp = (self.store.get_meta("templates_at_count") or "") + (
