@@ -8,7 +8,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +239,12 @@ def _progress(console: Any, label: str, unit: str) -> Iterator[Callable[[int], N
     show_default=True,
     help="Rows of the table output.",
 )
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show per passage the features, model probability and nearest labelled examples "
+    "behind its status (table and json).",
+)
 @_read_options
 @click.pass_context
 def compare(ctx: click.Context, file: str, store: Path | None, **kw: Any) -> None:
@@ -256,13 +262,22 @@ def compare(ctx: click.Context, file: str, store: Path | None, **kw: Any) -> Non
         if len(articles) != 1:
             raise ValueError(f"{file} holds {len(articles)} articles; compare takes one.")
         with Corpus.open(_store_path(ctx, store)) as corpus:
-            report = corpus.compare(
-                articles[0],
-                add=kw["add"],
-                min_support=kw["min_support"],
-                threshold=kw["threshold"],
-            )
+            from .learn import explaining, last_explanations
+
+            with explaining(corpus) if kw["explain"] else nullcontext():
+                report = corpus.compare(
+                    articles[0],
+                    add=kw["add"],
+                    min_support=kw["min_support"],
+                    threshold=kw["threshold"],
+                )
             templates = corpus.templates(kw["min_support"], kw["threshold"], wait=False)
+            notes = last_explanations(corpus, report.article.id) if kw["explain"] else None
+        if notes is not None and kw["fmt"] in ("table", "json"):
+            from .cli_teach import emit_explained
+
+            emit_explained(ctx.obj, report, notes, kw["fmt"], kw["out"], kw["level"])
+            return
         _emit_compare(ctx.obj, report, templates, kw["fmt"], kw["out"], kw["level"])
 
 
@@ -315,7 +330,7 @@ def _write(text: str, out: Path | None) -> None:
             tmp.unlink()
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @_store_option
 @click.option("--min-support", type=int, default=None, help="Stories a template needs (default 3).")
 @click.option("--threshold", type=float, default=None, help="Match score threshold (0-1).")
@@ -328,13 +343,22 @@ def _write(text: str, out: Path | None) -> None:
 @click.option("--limit", type=int, default=0, help="Show at most N templates (0 = all).")
 @click.pass_context
 def templates(ctx: click.Context, store: Path | None, **kw: Any) -> None:
-    """List the recurring formulas (templates) mined from the store."""
+    """List the recurring formulas (templates) mined from the store.
+
+    `templates confirm|reject|rename ID` record your verdict on a template (kept across
+    re-mining); rejected templates disappear from listings and reports.
+    """
     from . import report as rep
     from .corpus import Corpus
 
+    if ctx.invoked_subcommand is not None:
+        return
     with _errors():
         with Corpus.open(_store_path(ctx, store)) as corpus:
             found = corpus.templates(kw["min_support"], kw["threshold"], refresh=kw["refresh"])
+            from .labels import template_names
+
+            names = template_names(corpus.store, found)
         if kw["hide_chrome"]:
             found = [t for t in found if t.kind != "chrome"]
         if kw["limit"] > 0:
@@ -342,9 +366,18 @@ def templates(ctx: click.Context, store: Path | None, **kw: Any) -> None:
         fmt, out = kw["fmt"], kw["out"]
         if fmt == "table" and out is None:
             rep.print_templates(found, ctx.obj.console())
+            for tid, name in sorted(names.items()):
+                click.echo(f"T{tid}: {name}")
             return
         if fmt == "json":
             text = rep.to_json("templates", found)
+            if names:  # the names you gave templates, as an extra "name" field
+                import json
+
+                doc = json.loads(text)
+                for item in doc["items"]:
+                    item["name"] = names.get(item["id"])
+                text = json.dumps(doc, ensure_ascii=False, indent=2)
         elif fmt == "html":
             from .report_html import render_templates_html
 
@@ -429,6 +462,10 @@ def stats(ctx: click.Context, store: Path | None, fmt: str) -> None:
 from .cli_health import register as _register_health  # noqa: E402
 
 _register_health(cli)
+
+from .cli_teach import register as _register_teach  # noqa: E402
+
+_register_teach(cli)
 
 
 def main() -> None:

@@ -99,6 +99,11 @@ def parse_label_lines(lines: Iterable[str], source: str = "<labels>") -> list[La
         if not isinstance(text, str) or not text.strip():
             raise InputError(f'{where}: missing or empty "text"; nothing was imported.')
         label = obj.get("label")
+        if label == "?":
+            raise InputError(
+                f'{where}: fill in "label" with "boilerplate" or "content" (or delete the line); '
+                "nothing was imported."
+            )
         if label not in LABEL_KINDS:
             raise InputError(
                 f'{where}: "label" must be "boilerplate" or "content", not {label!r}; '
@@ -242,9 +247,25 @@ def cache_vectors(store: Store, vectors: dict) -> None:
 # ----------------------------------------------------------------- applying template verdicts
 
 
+_KEYS: dict[tuple[int, str, int], frozenset[str]] = {}
+
+
+def _keys(template: Template) -> frozenset[str]:
+    """Text keys of a template's canonical text and members (memoized: hashing is not free)."""
+    ident = (template.id, template.text, len(template.members))
+    found = _KEYS.get(ident)
+    if found is None:
+        if len(_KEYS) > 100_000:
+            _KEYS.clear()
+        found = _KEYS[ident] = frozenset(
+            [text_key(template.text), *(text_key(m.text) for m in template.members)]
+        )
+    return found
+
+
 def _matches(template: Template, key: str) -> bool:
     """Whether ``template`` is the curated one: its canonical text, or one of its members'."""
-    return text_key(template.text) == key or any(text_key(m.text) == key for m in template.members)
+    return key in _keys(template)
 
 
 def curation_labels(
