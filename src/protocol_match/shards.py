@@ -1,0 +1,269 @@
+"""Sharded vector indexes: one FAISS file per shard per level, searched together.
+
+A sharded store splits each level's index by *article rowid range*: shard ``i`` holds the
+passages (or document vectors) of the articles whose rowid lies in
+``[bounds[i], bounds[i + 1])``, the last shard being open-ended. The bounds are recorded in
+the store's ``meta`` table under ``shards`` (JSON list), so every shard can be rebuilt from
+SQLite alone, and a single-process ``add`` to a sharded store simply extends the last shard.
+
+Files: ``index-<level>.shard-<i>.faiss``. Without the ``shards`` meta key a store is plain
+(``index-<level>.faiss``) and nothing here is used.
+
+:class:`ShardedIndex` has the search API of :class:`~protocol_match.index.VectorIndex`
+(``search``, ``len``, ``dimension``, ``kind``, ``add``). It merges the shards' top-k lists in
+numpy: with exact (flat) shards the merged result is the exact top-k of the union, equal to
+one flat index over all vectors; ties are broken by lower id, which is also which tied
+vectors a single flat FAISS index keeps (it keeps the first inserted, and ids are inserted in
+ascending order). This module imports neither faiss nor ray.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from .store import Store
+
+log = logging.getLogger(__name__)
+
+SHARDS_META = "shards"
+
+
+class Shard(Protocol):
+    """What a shard must offer (a VectorIndex does)."""
+
+    dimension: int
+    kind: str
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def __len__(self) -> int: ...
+
+
+def shard_file_name(level: str, shard: int) -> str:
+    """File name of shard ``shard`` of ``level``."""
+    if shard < 0:
+        raise ValueError(f"shard must be >= 0, got {shard}")
+    return f"index-{level}.shard-{shard}.faiss"
+
+
+@dataclass(frozen=True)
+class ShardLayout:
+    """Article-rowid ranges of the shards: shard ``i`` covers ``[bounds[i], bounds[i+1])``."""
+
+    bounds: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if not self.bounds:
+            raise ValueError("a shard layout needs at least one shard")
+        if any(b < 1 for b in self.bounds) or list(self.bounds) != sorted(self.bounds):
+            raise ValueError(f"shard bounds must be ascending rowids >= 1, got {self.bounds}")
+
+    @property
+    def count(self) -> int:
+        return len(self.bounds)
+
+    def range_of(self, shard: int) -> tuple[int, int | None]:
+        """(first rowid, end rowid exclusive or None for the open last shard)."""
+        if not 0 <= shard < self.count:
+            raise ValueError(f"shard {shard} out of range 0..{self.count - 1}")
+        hi = self.bounds[shard + 1] if shard + 1 < self.count else None
+        return self.bounds[shard], hi
+
+    def with_shard(self, first_rowid: int) -> ShardLayout:
+        """This layout with a new last shard starting at ``first_rowid``."""
+        return ShardLayout((*self.bounds, max(first_rowid, self.bounds[-1])))
+
+    def to_json(self) -> str:
+        return json.dumps(list(self.bounds))
+
+    @classmethod
+    def from_json(cls, text: str) -> ShardLayout:
+        try:
+            bounds = tuple(int(b) for b in json.loads(text))
+            return cls(bounds)
+        except (ValueError, TypeError) as exc:
+            raise StoreError(
+                f"the store's shard layout {text!r} is damaged ({exc}); run "
+                "`protocol-match rebuild`"
+            ) from exc
+
+
+def merge_topk(
+    results: Sequence[tuple[np.ndarray, np.ndarray]], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge per-shard ``(sims (m, k_i), ids (m, k_i))`` into the top ``k`` of their union.
+
+    Best first; equal similarities are ordered by id (see module docstring); padded with
+    ``-inf`` / ``-1``.
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if not results:
+        raise ValueError("nothing to merge")
+    sims = np.concatenate([np.asarray(s, dtype=np.float32) for s, _ in results], axis=1)
+    ids = np.concatenate([np.asarray(i, dtype=np.int64) for _, i in results], axis=1)
+    m = sims.shape[0]
+    # Padding (-1) sorts last: its similarity is -inf and its id key is the largest.
+    id_key = np.where(ids < 0, np.iinfo(np.int64).max, ids)
+    order = np.lexsort((id_key, -sims), axis=1)[:, :k]
+    out_s = np.take_along_axis(sims, order, axis=1)
+    out_i = np.take_along_axis(ids, order, axis=1)
+    if out_s.shape[1] < k:  # fewer candidates than k in total
+        pad = k - out_s.shape[1]
+        out_s = np.concatenate([out_s, np.full((m, pad), -np.inf, np.float32)], axis=1)
+        out_i = np.concatenate([out_i, np.full((m, pad), -1, np.int64)], axis=1)
+    out_i[~np.isfinite(out_s)] = -1
+    return np.ascontiguousarray(out_s), np.ascontiguousarray(out_i)
+
+
+class ShardedIndex:
+    """Several indexes searched as one (same API as VectorIndex for searching)."""
+
+    def __init__(self, shards: Sequence[Shard]) -> None:
+        if not shards:
+            raise ValueError("a sharded index needs at least one shard")
+        dims = {s.dimension for s in shards}
+        if len(dims) != 1:
+            raise ValueError(f"shards have different dimensions: {sorted(dims)}")
+        self.shards: list[Shard] = list(shards)
+        self.dimension: int = dims.pop()
+
+    @property
+    def kind(self) -> str:
+        kinds = sorted({s.kind for s in self.shards})
+        return kinds[0] if len(kinds) == 1 else "+".join(kinds)
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.shards)
+
+    def __repr__(self) -> str:
+        return f"ShardedIndex(shards={len(self.shards)}, kind={self.kind!r}, n={len(self)})"
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` over all shards: ``(sims (m, k) float32, ids (m, k) int64)``."""
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        queries = np.asarray(queries, dtype=np.float32)
+        if queries.ndim != 2 or queries.shape[1] != self.dimension:
+            raise ValueError(f"queries must have shape (m, {self.dimension}), got {queries.shape}")
+        return merge_topk(self._search_all(queries, int(k)), int(k))
+
+    def _search_all(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each shard's top-k; a distributed subclass runs these in parallel elsewhere."""
+        return [s.search(queries, k) for s in self.shards]
+
+    def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
+        """Add to the last shard (new articles always have the highest rowids)."""
+        self.shards[-1].add(vectors, ids)  # type: ignore[attr-defined]
+
+    def nbytes(self) -> int:
+        """Serialized size of all shards."""
+        return sum(s.nbytes() for s in self.shards)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- store integration
+
+
+def read_layout(store: Store) -> ShardLayout | None:
+    """The store's shard layout, or None for a plain (unsharded) store."""
+    text = store.get_meta(SHARDS_META)
+    return ShardLayout.from_json(text) if text else None
+
+
+def shard_path(store: Store, level: str, shard: int) -> Path:
+    return store.path / shard_file_name(level, shard)
+
+
+def open_sharded(store: Store, level: str, layout: ShardLayout, kind: str | None) -> ShardedIndex:
+    """Load every shard of ``level``; rebuild from SQLite those missing, stale or damaged."""
+    from .index import VectorIndex
+
+    shards = []
+    for i in range(layout.count):
+        rng = layout.range_of(i)
+        path = shard_path(store, level, i)
+        idx = None
+        if path.is_file():
+            try:
+                idx = VectorIndex.load(path)
+            except StoreError as exc:
+                log.warning("%s; rebuilding the shard from the stored vectors", exc)
+        expected = store.count(level, rowids=rng)
+        if idx is None or len(idx) != expected or idx.dimension != store.meta.dimension:
+            idx = rebuild_shard(store, level, layout, i, kind)
+        shards.append(idx)
+    return ShardedIndex(shards)
+
+
+def rebuild_shard(store: Store, level: str, layout: ShardLayout, shard: int, kind: str | None):  # noqa: ANN201
+    """Build shard ``shard`` of ``level`` from the stored vectors and save it atomically."""
+    from .index import VectorIndex
+
+    ids, vecs = store.level_vectors(level, rowids=layout.range_of(shard))
+    kind = kind or store.meta.index_kind
+    log.info("building %s shard %d of %d %s vectors", kind, shard, len(ids), level)
+    if len(ids):
+        idx = VectorIndex.build(vecs, ids, kind=kind)
+    else:
+        idx = VectorIndex.build(np.zeros((0, store.meta.dimension), np.float32), ids, "flat")
+    idx.save(shard_path(store, level, shard))
+    return idx
+
+
+def rebuild_sharded(
+    store: Store, level: str, layout: ShardLayout, kind: str | None
+) -> ShardedIndex:
+    """Rebuild every shard of ``level`` from SQLite."""
+    return ShardedIndex([rebuild_shard(store, level, layout, i, kind) for i in range(layout.count)])
+
+
+def extend_sharded(
+    store: Store, level: str, layout: ShardLayout, index: Any, ids: np.ndarray, vecs: np.ndarray
+) -> ShardedIndex:
+    """Append new vectors (of the newest articles) to the last shard and save that shard."""
+    if not isinstance(index, ShardedIndex) or len(index.shards) != layout.count:
+        return open_sharded(store, level, layout, None)
+    last = layout.count - 1
+    index.add(vecs, ids)
+    shard = index.shards[last]
+    if store.meta.index_kind == "auto" and shard.outgrown():  # type: ignore[attr-defined]
+        index.shards[last] = rebuild_shard(store, level, layout, last, None)
+    else:
+        shard.save(shard_path(store, level, last))  # type: ignore[attr-defined]
+    return index
+
+
+def write_file_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file, fsync and rename."""
+    from .store import fsync_dir
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def index_files(store_path: Path, level: str) -> list[Path]:
+    """Every index file of ``level`` in a store folder, plain or sharded."""
+    plain = store_path / f"index-{level}.faiss"
+    found = sorted(store_path.glob(f"index-{level}.shard-*.faiss"))
+    return ([plain] if plain.is_file() else []) + found
