@@ -6,6 +6,9 @@ Layout of a store directory (documented for users in ``embeddings/README.md``)::
                           templates, metadata (format version, model name + fingerprint)
     index-<level>.faiss   FAISS indexes over passage ids, one per level (paragraph, sentence,
                           article); derived data, rebuilt from the vectors when missing or stale
+    index-<level>.shard-<i>.faiss
+                          instead of the above in a sharded store (``meta.shards`` holds the
+                          article-rowid bounds of the shards; see ``shards.py``)
     .lock                 write lock held while a process adds articles or mines templates
 
 SQLite is the source of truth and every batch of articles is one transaction, so a crash
@@ -246,11 +249,15 @@ class Store:
                 found.update(zip((r[0] for r in rows), vecs, strict=True))
         return found
 
-    def count(self, level: str) -> int:
+    def count(self, level: str, *, rowids: tuple[int, int | None] | None = None) -> int:
+        """Passages of ``level`` (articles for "article"), optionally only those of the
+        articles whose rowid lies in ``rowids`` = [first, end) (end None: open)."""
+        where, params = _rowid_filter("article" if level != "article" else "rowid", rowids)
         if level == "article":
-            return int(self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
-        row = self._conn.execute("SELECT COUNT(*) FROM passages WHERE level=?", (level,))
-        return int(row.fetchone()[0])
+            sql = "SELECT COUNT(*) FROM articles" + (" WHERE " + where if where else "")
+            return int(self._conn.execute(sql, params).fetchone()[0])
+        sql = "SELECT COUNT(*) FROM passages WHERE level=?" + (" AND " + where if where else "")
+        return int(self._conn.execute(sql, (level, *params)).fetchone()[0])
 
     def count_vectors(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
@@ -309,16 +316,22 @@ class Store:
         arr = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
         return arr[:, 0].copy(), arr[:, 1].copy()
 
-    def level_vectors(self, level: str) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of every passage of ``level`` (articles: rowid and document vector)."""
+    def level_vectors(
+        self, level: str, *, rowids: tuple[int, int | None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of every passage of ``level`` (articles: rowid and document vector),
+        optionally only of the articles whose rowid lies in ``rowids`` (see :meth:`count`)."""
         if level == "article":
+            where, params = _rowid_filter("a.rowid", rowids)
             sql = "SELECT a.rowid, v.vec FROM articles a JOIN vectors v ON v.key = a.key"
-            rows = self._conn.execute(sql + " ORDER BY a.rowid").fetchall()
+            sql += (" WHERE " + where if where else "") + " ORDER BY a.rowid"
+            rows = self._conn.execute(sql, params).fetchall()
         else:
+            where, params = _rowid_filter("p.article", rowids)
             rows = self._conn.execute(
                 "SELECT p.id, v.vec FROM passages p JOIN vectors v ON v.key = p.key "
-                "WHERE p.level=? ORDER BY p.id",
-                (level,),
+                "WHERE p.level=?" + (" AND " + where if where else "") + " ORDER BY p.id",
+                (level, *params),
             ).fetchall()
         ids = np.asarray([r[0] for r in rows], dtype=np.int64)
         return ids, _decode_vecs([r[1] for r in rows], self.meta.dimension)
@@ -461,6 +474,12 @@ class Store:
         expected = self.count(level)
         if cached is not None and len(cached) == expected:
             return cached
+        layout = self.shard_layout()
+        if layout is not None:
+            from .shards import open_sharded
+
+            self._indexes[level] = open_sharded(self, level, layout, kind)
+            return self._indexes[level]
         path = self.index_path(level)
         idx = None
         if path.is_file():
@@ -477,6 +496,12 @@ class Store:
         """Build the index of ``level`` from the stored vectors and save it atomically."""
         from .index import VectorIndex
 
+        layout = self.shard_layout()
+        if layout is not None:
+            from .shards import rebuild_sharded
+
+            self._indexes[level] = rebuild_sharded(self, level, layout, kind)
+            return self._indexes[level]
         ids, vecs = self.level_vectors(level)
         kind = kind or self.meta.index_kind
         log.info("building %s index of %d %s vectors", kind, len(ids), level)
@@ -494,12 +519,35 @@ class Store:
             self._indexes.pop(level, None)
             self.index(level)  # rebuilds from SQLite, which already holds the new rows
             return
+        layout = self.shard_layout()
+        if layout is not None:  # new articles have the highest rowids: the last shard
+            from .shards import extend_sharded
+
+            self._indexes[level] = extend_sharded(self, level, layout, idx, ids, vecs)
+            return
         idx.add(vecs, ids)
         if self.meta.index_kind == "auto" and idx.outgrown():
             # The corpus grew past what this index kind/size was chosen for.
             self.rebuild_index(level)
             return
         idx.save(self.index_path(level))
+
+    def cache_index(self, level: str, index: object) -> None:
+        """Serve ``level`` from ``index`` (e.g. a distributed view of the same shards) for as
+        long as its size matches the store; :meth:`forget_index` drops it."""
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+        self._indexes[level] = index
+
+    def forget_index(self, level: str) -> None:
+        """Drop the in-memory index of ``level``; the next use reads the files again."""
+        self._indexes.pop(level, None)
+
+    def shard_layout(self):  # noqa: ANN201 - shards.ShardLayout | None
+        """The article-rowid ranges of the index shards; None for a plain store."""
+        from .shards import read_layout
+
+        return read_layout(self)
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
@@ -549,6 +597,16 @@ def _read_meta(conn: sqlite3.Connection, path: Path) -> StoreMeta:
             f"understands ({FORMAT_VERSION}); upgrade with `pip install -U protocol-match`."
         )
     return meta
+
+
+def _rowid_filter(column: str, rowids: tuple[int, int | None] | None) -> tuple[str, tuple]:
+    """SQL condition (and parameters) restricting ``column`` to the range ``rowids``."""
+    if rowids is None:
+        return "", ()
+    lo, hi = rowids
+    if hi is None:
+        return f"{column} >= ?", (lo,)
+    return f"{column} >= ? AND {column} < ?", (lo, hi)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
