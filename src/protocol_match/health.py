@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 
 from .errors import StoreError
+from .shards import index_files, shard_file_name
 from .store import DB_NAME, LEVELS, Store, store_exists
 
 log = logging.getLogger(__name__)
@@ -192,22 +193,54 @@ def _key_issues(store: Store, db: str) -> list[Issue]:
     return [Issue("error", db, f"{len(bad)} passages' text does not match their key: {_ids(bad)}")]
 
 
-def _expected_ids(store: Store, level: str) -> np.ndarray:
+def _expected_ids(
+    store: Store, level: str, rowids: tuple[int, int | None] | None = None
+) -> np.ndarray:
     if level == "article":
+        sql = "SELECT a.rowid FROM articles a JOIN vectors v ON v.key = a.key"
+        params: tuple = ()
+        if rowids is not None:
+            sql += " WHERE a.rowid >= ?" + (" AND a.rowid < ?" if rowids[1] is not None else "")
+            params = tuple(r for r in rowids if r is not None)
+        ids = store._conn.execute(sql + " ORDER BY a.rowid", params).fetchall()
+        return np.asarray([r[0] for r in ids], dtype=np.int64)
+    if rowids is not None:
+        lo, hi = rowids
         ids = store._conn.execute(
-            "SELECT a.rowid FROM articles a JOIN vectors v ON v.key = a.key ORDER BY a.rowid"
+            "SELECT id FROM passages WHERE level=? AND article >= ?"
+            + (" AND article < ?" if hi is not None else "")
+            + " ORDER BY id",
+            (level, lo) + ((hi,) if hi is not None else ()),
         ).fetchall()
         return np.asarray([r[0] for r in ids], dtype=np.int64)
     return store.level_table(level)[0]
 
 
 def _index_issues(store: Store, level: str) -> list[Issue]:
+    try:
+        layout = store.shard_layout()
+    except StoreError as exc:
+        return [Issue("error", str(store.path / DB_NAME), str(exc))]
+    if layout is None:
+        return _file_issues(store, level, store.index_path(level), None)
+    issues: list[Issue] = []
+    for i in range(layout.count):
+        path = store.path / shard_file_name(level, i)
+        issues += _file_issues(store, level, path, layout.range_of(i))
+    return issues
+
+
+def _file_issues(
+    store: Store, level: str, path: Path, rowids: tuple[int, int | None] | None
+) -> list[Issue]:
+    """Problems of one index file (a plain index, or one shard covering ``rowids``)."""
     from .index import VectorIndex
 
-    path = store.index_path(level)
     where = str(path)
+    count = store.count(level, rowids=rowids)
+    what = f"{level} passages" if rowids is None else f"{level} passages of the shard's range"
     if not path.is_file():
-        if store.count(level) == 0:
+        if count == 0:
             return []
         return [Issue("warning", where, "index file is missing; it is rebuilt on next use")]
     try:
@@ -222,14 +255,14 @@ def _index_issues(store: Store, level: str) -> list[Issue]:
                 f"index holds {idx.dimension}-d vectors, the store {store.meta.dimension}-d",
             )
         ]
-    expected = _expected_ids(store, level)
-    if len(idx) != store.count(level):
+    expected = _expected_ids(store, level, rowids)
+    if len(idx) != count:
         return [
             Issue(
                 "warning",
                 where,
-                f"index holds {len(idx)} vectors but the store {store.count(level)} {level} "
-                "passages (interrupted write); it is rebuilt on next use",
+                f"index holds {len(idx)} vectors but the store {count} {what} "
+                "(interrupted write); it is rebuilt on next use",
             )
         ]
     got = index_ids(idx)
@@ -247,9 +280,14 @@ def _index_issues(store: Store, level: str) -> list[Issue]:
 
 
 def index_ids(idx: object) -> np.ndarray | None:
-    """The ids held by a VectorIndex (None if its FAISS type is not one we can list)."""
+    """The ids held by a VectorIndex or ShardedIndex (None if a FAISS type cannot be listed)."""
     import faiss
 
+    if hasattr(idx, "shards"):  # a ShardedIndex: the union of its shards' ids
+        parts = [index_ids(s) for s in idx.shards]
+        if any(p is None for p in parts):
+            return None
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
     inner = idx._index  # type: ignore[attr-defined]
     if hasattr(inner, "id_map"):
         return faiss.vector_to_array(inner.id_map).astype(np.int64)
@@ -292,7 +330,8 @@ def rebuild_store(path: str | Path, *, embedder: object | None = None, wait: boo
             )
         # Index files go first: a crash during the repair then leaves no stale index behind.
         for level in LEVELS:
-            store.index_path(level).unlink(missing_ok=True)
+            for file in index_files(store.path, level):  # plain or sharded
+                file.unlink(missing_ok=True)
         bad_vectors = _delete_bad_vectors(store)
         orphans = _delete_orphans(store)
         embedded = _embed_missing(store, embedder) if embedder is not None else 0
