@@ -148,6 +148,19 @@ def _read_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--min-support", type=int, default=None, help="Stories a template needs (default 3).")
 @click.option("--no-mine", is_flag=True, help="Do not mine templates after indexing.")
 @click.option("--no-wait", is_flag=True, help="Fail at once if another process is writing.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: read, embed and write index shards on a Ray cluster (pip extra [ray]).",
+)
+@click.option(
+    "--address",
+    default=None,
+    help="Ray cluster for --engine ray: auto, or ray://HOST:10001 (default: start a local one).",
+)
+@click.option("--shards", type=int, default=None, help="Index shards to write (--engine ray).")
 @_read_options
 @click.pass_context
 def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: Any) -> None:
@@ -162,6 +175,8 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
     state: _State = ctx.obj
     err = state.console(stderr=True)
     with _errors():
+        if kw["engine"] != "ray" and (kw["address"] or kw["shards"] is not None):
+            raise ValueError("--address and --shards need --engine ray")
         started = time.perf_counter()
         corpus = Corpus.open(
             _store_path(ctx, store),
@@ -171,15 +186,30 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
             backend=kw["backend"],
         )
         with corpus, _progress(err, "Indexing", "articles") as advance:
-            result = corpus.add(
-                [p if p == "-" else Path(p) for p in paths],
-                progress=lambda _s, n, _t: advance(n),
-                wait=not kw["no_wait"],
-                **read,
-            )
-            mined = None
-            if not kw["no_mine"] and result.added:
-                mined = corpus.templates(min_support=kw["min_support"])
+            if kw["engine"] == "ray":  # imported only here: a plain index never loads Ray
+                from .distributed import RaySettings, index_with_ray
+
+                settings = RaySettings(address=kw["address"], shards=kw["shards"])
+                result, mined = index_with_ray(
+                    corpus,
+                    [Path(p) for p in paths],
+                    settings,
+                    mine=not kw["no_mine"],
+                    min_support=kw["min_support"],
+                    progress=lambda _s, n, _t: advance(n),
+                    wait=not kw["no_wait"],
+                    **read,
+                )
+            else:
+                result = corpus.add(
+                    [p if p == "-" else Path(p) for p in paths],
+                    progress=lambda _s, n, _t: advance(n),
+                    wait=not kw["no_wait"],
+                    **read,
+                )
+                mined = None
+                if not kw["no_mine"] and result.added:
+                    mined = corpus.templates(min_support=kw["min_support"])
         took = time.perf_counter() - started
         if result.added == 0 and result.skipped:
             err.print(f"Nothing new: all {result.skipped} articles are already in the store.")
