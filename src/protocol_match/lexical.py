@@ -148,7 +148,7 @@ def shape(text: str) -> str:
 
 
 def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0) -> int:
-    """How many figures (counts, amounts, ordinals, unit numbers) the novel spans hold.
+    """How many figures (counts, amounts, ordinals, model designations) the spans hold.
 
     Dates, years and clock times are left out: formulas and page chrome carry them too
     ("BAKU, Azerbaijan, May 10.", "16:50, 3 July 2019"). A familiar sentence frame that
@@ -163,7 +163,7 @@ def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0)
     toks = tokens(text)
     n = 0
     for i, (start, end, w) in enumerate(toks):
-        if not w[0].isdigit() or _YEAR_OR_TIME.match(w):
+        if not _is_figure(w):
             continue
         if not any(sp.start - offset <= start and end <= sp.end - offset for sp in spans):
             continue
@@ -173,6 +173,19 @@ def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0)
             continue
         n += 1
     return n
+
+
+_CODE = re.compile(r"^[^\W\d_]\w*-\d+\w*$")
+_YEAR_CODE = re.compile(r"-(?:19|20)\d\d$")
+
+
+def _is_figure(word: str) -> bool:
+    """A count, amount, ordinal or product designation ("Zafar-184M"); not a year or a clock
+    time."""
+    if word[0].isdigit():
+        return not _YEAR_OR_TIME.match(word)
+    # A model designation is a new fact; "Breeze-2020" (an exercise's year) is not.
+    return bool(_CODE.match(word)) and not _YEAR_CODE.search(word)
 
 
 def _respan(spans: Sequence[Span]) -> list[Span]:
