@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from .clauses import ClauseHit
 from .lexical import containment, content_profile, new_figures, novel_spans, shape
 from .records import Match, Passage, PassageResult, Span, Status
-from .scoring import DEFAULT_THRESHOLD, combine, novelty
+from .scoring import DEFAULT_THRESHOLD, combine, novelty, verdict_novelty
 from .templates import is_chrome
 
 # Novelty floor of a matched passage judged novel because it reports new figures.
@@ -116,9 +116,12 @@ def judge(
     return PassageResult(
         passage=passage,
         status=status,
-        novelty=(max(novelty(best), _NEW_FACTS_NOVELTY) if new_facts else novelty(best))
-        if scored
-        else 1.0,
+        novelty=verdict_novelty(
+            (max(novelty(best), _NEW_FACTS_NOVELTY) if new_facts else novelty(best))
+            if scored
+            else 1.0,
+            status != "novel",
+        ),
         template_id=template_id,
         source_article=source,
         matches=matches,
@@ -130,7 +133,7 @@ def apply_clause(result: PassageResult, hit: ClauseHit | None) -> PassageResult:
     """A novel sentence that carries a recurring formula clause is a template sentence.
 
     The clause is the formula; the rest of the sentence (the new fact glued to it) becomes a
-    novel span, and the novelty is at most the share of the sentence outside the clause.
+    novel span, and the novelty follows the share of the sentence outside the clause.
     """
     if hit is None or result.status != "novel":
         return result
@@ -146,7 +149,7 @@ def apply_clause(result: PassageResult, hit: ClauseHit | None) -> PassageResult:
     return replace(
         result,
         status="template",
-        novelty=round(min(result.novelty, share), 4),
+        novelty=verdict_novelty(share, True),
         novel_spans=spans,
     )
 

@@ -25,3 +25,16 @@ def novelty(score: float) -> float:
     """Map a best match score to a novelty in [0, 1] (1 = nothing like it in the corpus)."""
     span = SEEN_CEILING - NOVEL_FLOOR
     return float(np.clip((SEEN_CEILING - score) / span, 0.0, 1.0))
+
+
+def verdict_novelty(raw: float, matched: bool) -> float:
+    """Novelty consistent with the verdict: matched passages (template/reused) in [0, 0.5],
+    novel ones in [0.5, 1], each ordered by ``raw`` (``novelty`` of the best score).
+
+    The best score alone ranks a familiar frame that reports new figures, or a new fact
+    glued to a formula clause, on the wrong side of the verdict; folding the verdict in made
+    the score rank novel sentences above formulas better (synthetic corpus, dev split:
+    ROC-AUC 0.914 -> 0.968 at default noise, see README "Quality").
+    """
+    raw = float(np.clip(raw, 0.0, 1.0))
+    return round(0.5 + 0.5 * raw if not matched else 0.5 * raw, 4)
