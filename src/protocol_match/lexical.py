@@ -9,6 +9,7 @@ spelling and stemming. Pure functions over strings.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -102,14 +103,20 @@ def dice(a: dict[str, float], b: dict[str, float]) -> float:
     return 2 * shared / total
 
 
-def novel_spans(text: str, reference: str | Sequence[str], offset: int = 0) -> tuple[Span, ...]:
+def novel_spans(
+    text: str, reference: str | Sequence[str], offset: int = 0, *, agree: float = 1.0
+) -> tuple[Span, ...]:
     """Runs of words in ``text`` that an alignment with the reference(s) leaves unmatched.
 
     These are the names, dates, numbers and new facts inside a matched passage. With several
-    references (the matched passages of other stories), a word is novel unless more than
-    half of them have it: a name that one earlier article happens to share is still a slot
-    fill. Offsets are shifted by ``offset`` so they point into the whole article.
+    references (the matched passages of other stories), a word is template wording only if
+    at least the share ``agree`` of them have it (default: all): a name or a country that
+    some earlier articles happen to share is still a slot fill (on the synthetic corpus,
+    dev split, slot-fill token F1 0.61 with a majority -> 0.73 with all). Offsets are
+    shifted by ``offset`` so they point into the whole article.
     """
+    if not 0 < agree <= 1:
+        raise ValueError("agree must be in (0, 1]")
     refs = [reference] if isinstance(reference, str) else list(reference)
     q = tokens(text)
     qs = [stem(w) for _, _, w in q]
@@ -120,7 +127,8 @@ def novel_spans(text: str, reference: str | Sequence[str], offset: int = 0) -> t
         for block in matcher.get_matching_blocks():
             for i in range(block.a, block.a + block.size):
                 hits[i] += 1
-    return _runs(text, q, [h * 2 <= len(refs) for h in hits], offset)
+    need = max(1, math.ceil(agree * len(refs) - 1e-9))
+    return _runs(text, q, [h < need for h in hits], offset)
 
 
 _MONTHS = frozenset(
