@@ -192,7 +192,17 @@ def _pad(sims: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     sims[ids < 0] = -np.inf
     ids[ids < 0] = -1
-    return sims, ids
+    return _ties_by_id(sims, ids)
+
+
+def _ties_by_id(sims: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Order equal similarities by id. FAISS leaves ties in heap order, which depends on how
+    the vectors are split up; by id, results are the same for one index or several shards
+    (identical texts share a vector, so exact ties are common in boilerplate)."""
+    if sims.shape[1] < 2 or not (sims[:, 1:] == sims[:, :-1]).any():
+        return sims, ids
+    order = np.lexsort((np.where(ids < 0, np.iinfo(np.int64).max, ids), -sims), axis=1)
+    return np.take_along_axis(sims, order, axis=1), np.take_along_axis(ids, order, axis=1)
 
 
 # ---------------------------------------------------------------- exact reference
