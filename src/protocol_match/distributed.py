@@ -356,6 +356,7 @@ class _ShardWriter:
         self.totals: Counter = Counter()
         self.skipped_ids: list[str] = []
         self._layout: Any = None
+        self._committed = False
         self.new_shards: list[int] = []
 
     def _existing_layout(self) -> Any:
@@ -403,6 +404,12 @@ class _ShardWriter:
         self.totals["passages"] += sum(len(s.passages) for s in segs)
         self.totals["embedded"] += len(keys) - len(cached)
         self.totals["cached"] += len(cached)
+        if not self._committed:
+            # Corpus.add rebuilds its index from SQLite at the first batch of a run (nothing
+            # is cached in memory yet), so those rows hold the stored float16 vectors; later
+            # batches append the vectors as computed. Same vectors here, same neighbours.
+            vectors = store.vectors_for_keys(vectors)
+        self._committed = True
         for level in ("paragraph", "sentence"):
             sel = [(pid, key) for pid, lvl, key in store.new_passages(before) if lvl == level]
             self._keep(level, sel, vectors)

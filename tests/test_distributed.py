@@ -1,0 +1,266 @@
+"""Distributed indexing on a real local Ray cluster (loopback only) vs the single process.
+
+One Ray instance (2 CPUs, 127.0.0.1) serves the whole module. The Ray-built store is
+indexed with 2 embedding workers, 2 shards and a worker killed on its first batch (the
+batch is retried on a restarted actor), then compared with a single-process store of the
+same 40 generated articles: same templates and supports, same duplicate groups, same
+compare statuses (similarities within a tolerance: vectors may differ in the last bits
+between processes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from protocol_match.corpus import Corpus
+from protocol_match.health import check_store, rebuild_store
+from protocol_match.index import VectorIndex, exact_search
+from protocol_match.shards import ShardedIndex, ShardLayout, merge_topk
+from protocol_match.synth import generate_corpus
+
+from .conftest import SEED_000
+
+BATCH = 8  # both paths use the same batches, so the same texts come from the cache
+SIM_TOL = 2e-3
+
+
+# ------------------------------------------------------------------ pure: merging shards
+
+
+def _random_unit(n: int, d: int, seed: int) -> np.ndarray:
+    vecs = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+    return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+def test_sharded_flat_search_equals_exact_search() -> None:
+    vecs = _random_unit(500, 32, 0)
+    ids = np.arange(10, 510, dtype=np.int64)
+    queries = _random_unit(40, 32, 1)
+    cuts = [0, 120, 121, 380, 500]  # uneven shards, one of a single vector
+    shards = [
+        VectorIndex.build(vecs[a:b], ids[a:b], kind="flat")
+        for a, b in zip(cuts, cuts[1:], strict=False)
+    ]
+    sharded = ShardedIndex(shards)
+    assert len(sharded) == 500 and sharded.dimension == 32 and sharded.kind == "flat"
+    for k in (1, 7, 50):
+        got_s, got_i = sharded.search(queries, k)
+        want_s, want_i = exact_search(vecs, ids, queries, k)
+        np.testing.assert_array_equal(got_i, want_i)
+        np.testing.assert_allclose(got_s, want_s, atol=1e-5)
+    # Asking for more than there is: everything, padded (far down the list numpy and FAISS
+    # may order near-equal scores differently, so compare sets there).
+    got_s, got_i = sharded.search(queries, 600)
+    want_s, want_i = exact_search(vecs, ids, queries, 600)
+    assert [set(r) for r in got_i] == [set(r) for r in want_i]
+    np.testing.assert_allclose(got_s[:, :500], want_s[:, :500], atol=1e-5)
+    assert (got_i[:, 500:] == -1).all() and np.isneginf(got_s[:, 500:]).all()
+
+
+def test_merge_breaks_ties_by_id_like_one_flat_index() -> None:
+    base = _random_unit(5, 16, 2)
+    vecs = np.repeat(base, 6, axis=0)  # every vector six times: many exact ties
+    ids = np.arange(30, dtype=np.int64)
+    one = VectorIndex.build(vecs, ids, kind="flat")
+    sharded = ShardedIndex([VectorIndex.build(vecs[a : a + 10], ids[a : a + 10], "flat")
+                            for a in (0, 10, 20)])  # fmt: skip
+    s1, i1 = one.search(base, 4)
+    s2, i2 = sharded.search(base, 4)
+    np.testing.assert_allclose(s1, s2, atol=1e-6)
+    assert [set(r) for r in i1] == [set(r) for r in i2]  # the same tied vectors are kept
+
+
+def test_merge_topk_and_layout_validate() -> None:
+    with pytest.raises(ValueError):
+        merge_topk([], 3)
+    with pytest.raises(ValueError):
+        ShardLayout((5, 2))
+    layout = ShardLayout((1, 21)).with_shard(40)
+    assert layout.count == 3 and layout.range_of(1) == (21, 40) and layout.range_of(2) == (40, None)
+    assert ShardLayout.from_json(layout.to_json()) == layout
+
+
+# ------------------------------------------------------------------ the cluster
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A local Ray instance bound to the loopback interface, shut down after the module."""
+    # Ray replaces 127.0.0.1 by the host's routable address unless it runs in the
+    # "no cluster" mode that this (oddly named) switch selects; it must be set before import.
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
+    try:
+        assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def synth():
+    return generate_corpus(40, seed=3)
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory, synth) -> Path:
+    """The 40 articles as 4 JSONL files (so reading runs as several parallel tasks)."""
+    folder = tmp_path_factory.mktemp("dist") / "articles"
+    folder.mkdir()
+    for i in range(4):
+        with (folder / f"part{i}.jsonl").open("w") as fh:
+            for a in synth.articles[i * 10 : (i + 1) * 10]:
+                row = {"id": a.id, "text": a.text, "date": a.date, "source": a.source}
+                fh.write(json.dumps(row | {"title": a.title}) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory, corpus_dir, embedder):
+    """The single-process baseline store, templates mined."""
+    corpus = Corpus.open(tmp_path_factory.mktemp("single") / "store", create=True)
+    corpus._embedder = embedder
+    result = corpus.add([corpus_dir], batch_size=BATCH)
+    corpus.templates()
+    yield corpus, result
+    corpus.close()
+
+
+@pytest.fixture(scope="module")
+def on_ray(tmp_path_factory, corpus_dir, ray_cluster, embedder):
+    """The same articles indexed and mined on Ray: 2 workers, 2 shards, one worker killed."""
+    from protocol_match.distributed import RaySettings, add_with_ray, mine_with_ray
+
+    tmp = tmp_path_factory.mktemp("ray")
+    marker = tmp / "crashed"
+    settings = RaySettings(workers=2, shards=2, batch_size=BATCH, crash_once_marker=str(marker))
+    corpus = Corpus.open(tmp / "store", create=True)
+    corpus._embedder = embedder  # only for compare/similar queries on the driver
+    added = add_with_ray(corpus, [corpus_dir], settings)
+    mine_with_ray(corpus, settings)
+    yield corpus, added, marker
+    corpus.close()
+
+
+def test_ray_store_is_sharded_complete_and_healthy(on_ray, single) -> None:
+    corpus, added, marker = on_ray
+    assert marker.is_file()  # a worker process really died and its batch was retried
+    assert added.workers == 2 and added.shards == (0, 1)
+    assert added.result == single[1]  # same added/passages/embedded/cached counts
+    layout = corpus.store.shard_layout()
+    assert layout is not None and layout.count == 2
+    for level in ("paragraph", "sentence", "article"):
+        assert not corpus.store.index_path(level).exists()
+        idx = corpus.store.index(level)
+        assert isinstance(idx, ShardedIndex) and len(idx.shards) == 2
+        assert all(len(s) > 0 for s in idx.shards)
+        assert len(idx) == single[0].store.count(level)
+    report = check_store(corpus.store.path)
+    assert report.healthy and not report.issues, report.issues
+
+
+def test_same_templates_and_supports(on_ray, single) -> None:
+    def key(corpus: Corpus) -> list[tuple]:
+        return [
+            (t.level, t.kind, t.text, t.slot_form, t.support, t.articles, t.sources,
+             tuple(sorted(m.passage_id for m in t.members)))
+            for t in corpus.templates()
+        ]  # fmt: skip
+
+    want = key(single[0])
+    assert len(want) >= 10
+    assert key(on_ray[0]) == want
+
+
+def test_same_duplicate_groups(on_ray, single) -> None:
+    want = single[0].duplicates()
+    got = on_ray[0].duplicates()
+    assert want and [g.articles for g in got] == [g.articles for g in want]
+    for g, w in zip(got, want, strict=True):
+        assert [(p.a, p.b) for p in g.pairs] == [(p.a, p.b) for p in w.pairs]
+        np.testing.assert_allclose([p.score for p in g.pairs], [p.score for p in w.pairs],
+                                   atol=SIM_TOL)  # fmt: skip
+
+
+def _assert_same_report(got, want) -> None:
+    for g, w in zip(got.passages, want.passages, strict=True):
+        assert (g.status, g.template_id, g.source_article) == (
+            w.status, w.template_id, w.source_article,
+        )  # fmt: skip
+        assert [m.passage_id for m in g.matches] == [m.passage_id for m in w.matches]
+        np.testing.assert_allclose([m.similarity for m in g.matches],
+                                   [m.similarity for m in w.matches], atol=SIM_TOL)  # fmt: skip
+    assert [a.article_id for a in got.nearest] == [a.article_id for a in want.nearest]
+    assert got.counts == want.counts
+    assert abs(got.novelty - want.novelty) <= SIM_TOL
+
+
+def test_same_comparison_reports(on_ray, single, synth) -> None:
+    fresh = generate_corpus(6, seed=11).articles  # articles neither store holds
+    for article in (*synth.articles[::9], *fresh[:3]):
+        _assert_same_report(on_ray[0].compare(article), single[0].compare(article))
+    got = on_ray[0].similar(synth.articles[5].text.split("\n\n")[0], k=5)
+    want = single[0].similar(synth.articles[5].text.split("\n\n")[0], k=5)
+    assert [m.passage_id for m in got] == [m.passage_id for m in want]
+
+
+def test_incremental_add_goes_to_last_shard_and_rebuild_keeps_shards(on_ray, tmp_path, embedder):
+    dest = tmp_path / "store"
+    shutil.copytree(on_ray[0].store.path, dest)
+    with Corpus.open(dest) as corpus:
+        corpus._embedder = embedder
+        before = [len(s) for s in corpus.store.index("sentence").shards]
+        corpus.add([SEED_000])
+        after = [len(s) for s in corpus.store.index("sentence").shards]
+        assert after[0] == before[0] and after[1] > before[1]
+        assert check_store(dest).healthy and not check_store(dest).issues
+    (dest / "index-paragraph.shard-1.faiss").write_bytes(b"garbage")
+    assert not check_store(dest).healthy
+    report = rebuild_store(dest)
+    assert report.indexes["sentence"] == sum(after)
+    assert check_store(dest).healthy and not check_store(dest).issues
+    assert sorted(p.name for p in dest.glob("index-paragraph*")) == [
+        "index-paragraph.shard-0.faiss", "index-paragraph.shard-1.faiss",
+    ]  # fmt: skip
+
+
+def test_cli_engine_ray(corpus_dir, ray_cluster, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from protocol_match.cli import cli
+
+    store = tmp_path / "store"
+    args = ["index", str(corpus_dir / "part0.jsonl"), "--store", str(store), "--no-mine"]
+    result = CliRunner().invoke(cli, [*args, "--engine", "ray", "--shards", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Added 10 articles" in result.output
+    assert (store / "index-sentence.shard-0.faiss").is_file()
+    assert check_store(store).healthy
+    bad = CliRunner().invoke(cli, [*args, "--shards", "2"])
+    assert bad.exit_code == 1 and "--engine ray" in bad.output
+
+
+def test_plain_index_does_not_import_ray(tmp_path) -> None:
+    code = (
+        "import sys\n"
+        "from protocol_match.cli import cli\n"
+        f"try: cli.main(['-q', 'index', {str(SEED_000)!r}, '--store', {str(tmp_path / 's')!r},"
+        " '--no-mine'], standalone_mode=False)\n"
+        "finally: print('RAY' if 'ray' in sys.modules else 'NO-RAY')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "NO-RAY"
+    assert (tmp_path / "s" / "index-sentence.faiss").is_file()
