@@ -404,6 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep stores here and reuse them on the next run (default: temp dir)",
     )
     ap.add_argument("--quick", action="store_true", help="100 articles, default noise, 15 queries")
+    ap.add_argument("--teach", action="store_true", help="also run teach.py (learning curve)")
     args = ap.parse_args(argv)
     if args.quick:
         args.n, args.noise, args.queries = 100, "default", 15
@@ -440,6 +441,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout.write(
         f"wrote {args.out} and {args.out.with_suffix('.png')} ({results['total_s']:.0f} s)\n"
     )
+    if args.teach:  # the learning curve of user labels: benchmarks/teach.py
+        import teach
+
+        teach.main(["--quick"] if args.quick else [])
     return 0
 
 
