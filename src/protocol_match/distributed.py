@@ -27,9 +27,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 import time
-from collections import Counter, OrderedDict, deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,20 +36,15 @@ from typing import Any
 
 import numpy as np
 
+from .distributed_input import _READ_DEFAULTS, _articles, _Batch, _batches, _input_files
+from .distributed_workers import EmbedWorker, ShardServer, _build_shard
 from .errors import ProtocolMatchError
-from .records import AddResult, Article, Segmented, Template
+from .records import AddResult, Segmented, Template
 from .shards import ShardedIndex, shard_file_name, write_file_atomic
 
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = 'pip install "protocol-match[ray]"'
-READ_GROUP_BYTES = 8 << 20  # small files are read in groups of about this many bytes
-READ_GROUP_FILES = 256
-_READ_DEFAULTS = {  # read_articles' defaults, passed explicitly to the read tasks
-    "text_column": "text", "id_column": "id", "date_column": "date", "source_column": "source",
-    "title_column": "title", "encoding": "utf-8", "on_error": "raise",
-}  # fmt: skip
-MEMO_SIZE = 50_000  # vectors each worker remembers (repeated boilerplate is embedded once)
 
 
 class ClusterError(ProtocolMatchError):
@@ -95,8 +89,9 @@ class RayAddResult:
     result: AddResult
     workers: int
     shards: tuple[int, ...]  # numbers of the shards written by this run
-    seconds: dict[str, float]  # wall time: start (actors + model load), embed, build, total
+    seconds: dict[str, float]  # wall: start (actors + model), embed, commit (of embed), build
     shard_bytes: dict[str, list[int]]  # level -> serialized size of each new shard
+    worker_rss_mb: tuple[float, ...] = ()  # resident memory of each worker, model loaded
 
 
 def _ray() -> Any:
@@ -150,101 +145,6 @@ def _task_errors(ray: Any) -> Iterator[None]:
 # ------------------------------------------------------------------ remote code
 
 
-def _read_group(group: list[tuple[str, str]], options: dict[str, Any]) -> list[list[Article]]:
-    """Read a group of files (each with its default source): one article list per file."""
-    from .ingest import _guard, _Options, _read_file
-
-    opts = _Options(
-        options["text_column"], options["id_column"], options["date_column"],
-        options["source_column"], options["title_column"], options["encoding"],
-        options["on_error"],
-    )  # fmt: skip
-    return [list(_guard(lambda f=f, s=s: _read_file(Path(f), s, opts), opts)) for f, s in group]
-
-
-class EmbedWorker:
-    """Embedding actor: loads the model once, then segments and embeds batches."""
-
-    def __init__(
-        self, model: str | None, backend: str, fingerprint: str, threads: int, crash: str | None
-    ) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
-
-        from .embed import load_embedder
-        from .errors import ModelMismatchError
-
-        torch.set_num_threads(threads)
-        self._embedder = load_embedder(model, backend=backend)
-        if self._embedder.fingerprint != fingerprint:
-            raise ModelMismatchError(
-                f"The worker's model {self._embedder.name} ({self._embedder.fingerprint}) is "
-                f"not the store's ({fingerprint}); install the same model on every node."
-            )
-        self._crash = crash
-        self._dimension = self._embedder.dimension
-        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def embed(self, articles: list[Article]) -> tuple[list[Segmented], list[str], np.ndarray]:
-        """Segment ``articles``; return them with their distinct passage keys and vectors."""
-        from .embed import text_key
-        from .segment import segment
-
-        if self._crash and not os.path.exists(self._crash):
-            Path(self._crash).write_text(str(os.getpid()))
-            os._exit(1)  # simulate a worker dying mid-batch (fault tests)
-        segs = [segment(a) for a in articles]
-        texts = {text_key(p.text): p.text for s in segs for p in s.passages}
-        missing = [k for k in texts if k not in self._memo]
-        if missing:
-            vecs = self._embedder.encode([texts[k] for k in missing])
-            self._memo.update(zip(missing, vecs, strict=True))
-        keys = list(texts)
-        out = (
-            np.stack([self._memo[k] for k in keys])
-            if keys
-            else np.zeros((0, self._dimension), np.float32)
-        )
-        for k in keys:
-            self._memo.move_to_end(k)
-        while len(self._memo) > MEMO_SIZE:
-            self._memo.popitem(last=False)
-        return segs, keys, out
-
-    def ready(self) -> bool:
-        """Answered once the model is loaded (the constructor has run)."""
-        return True
-
-
-def _build_shard(vectors: np.ndarray, ids: np.ndarray, kind: str, dimension: int) -> bytes:
-    """Build one shard's FAISS index; returns the bytes of its file."""
-    from .index import VectorIndex
-
-    if len(ids):
-        idx = VectorIndex.build(vectors, ids, kind=kind)
-    else:
-        idx = VectorIndex.build(np.zeros((0, dimension), np.float32), ids, "flat")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "shard.faiss"
-        idx.save(path)
-        return path.read_bytes()
-
-
-class ShardServer:
-    """Actor holding one shard index in memory and answering searches against it."""
-
-    def __init__(self, data: bytes) -> None:
-        from .index import VectorIndex
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "shard.faiss"
-            path.write_bytes(data)
-            self._index = VectorIndex.load(path)
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self._index.search(queries, k)
-
-
 class RayShardedIndex(ShardedIndex):
     """A ShardedIndex whose shards are searched in parallel by :class:`ShardServer` actors."""
 
@@ -259,88 +159,6 @@ class RayShardedIndex(ShardedIndex):
 
 
 # ------------------------------------------------------------------ indexing
-
-
-@dataclass
-class _Batch:
-    position: float  # share of the input bytes before this batch, in [0, 1)
-    articles: list[Article]
-    skipped: list[str]
-
-
-def _input_files(paths: Iterable[str | Path], read_options: dict) -> list[tuple[str, str, int]]:
-    """(file, default source, size) of every input file, in ``read_articles`` order."""
-    from .errors import InputError
-    from .ingest import _expand, read_articles
-
-    paths = [paths] if isinstance(paths, str | Path) else list(paths)
-    if any(p == "-" for p in paths):
-        raise InputError("--engine ray cannot read stdin; save it to a file and pass the file.")
-    read_articles(paths, **read_options)  # validates paths and options eagerly, reads nothing
-    return [(str(f), s, f.stat().st_size) for p in paths for f, s in _expand(Path(p))]
-
-
-def _read_groups(files: list[tuple[str, str, int]]) -> list[list[tuple[str, str, int]]]:
-    groups: list[list[tuple[str, str, int]]] = []
-    size = 0
-    for item in files:
-        if not groups or size + item[2] > READ_GROUP_BYTES or len(groups[-1]) >= READ_GROUP_FILES:
-            groups.append([])
-            size = 0
-        groups[-1].append(item)
-        size += item[2]
-    return groups
-
-
-def _articles(ray: Any, files: list, options: dict, ahead: int) -> Iterator[tuple[float, Article]]:
-    """(input position in [0, 1), article) in input order, read by parallel Ray tasks."""
-    read = ray.remote(num_cpus=0)(_read_group)  # I/O bound; concurrency bounded by ``ahead``
-    total = max(1, sum(f[2] for f in files))
-    groups = _read_groups(files)
-    pending: deque = deque()
-    done = 0
-    for group in groups:
-        pending.append((group, read.remote([(f, s) for f, s, _ in group], options)))
-        while len(pending) > ahead:
-            done = yield from _drain_group(ray, pending.popleft(), done, total)
-    while pending:
-        done = yield from _drain_group(ray, pending.popleft(), done, total)
-
-
-def _drain_group(ray: Any, entry: tuple, done: int, total: int) -> Iterator[tuple[float, Article]]:
-    group, ref = entry
-    for (_, _, size), arts in zip(group, ray.get(ref), strict=True):
-        for j, art in enumerate(arts):
-            yield (done + size * j / max(1, len(arts))) / total, art
-        done += size
-    return done
-
-
-def _batches(stream: Iterator[tuple[float, Article]], store: Any, size: int) -> Iterator[_Batch]:
-    """Batches of ``size`` articles as ``Corpus.add`` forms them, minus ids already stored
-    (checked at dispatch) or in an earlier batch of this run."""
-    batch: list[tuple[float, Article]] = []
-    seen: set[str] = set()  # ids of this run; bounded by the run's article count
-
-    def cut() -> _Batch:
-        known = store.existing_ids(a.id for _, a in batch)
-        fresh: dict[str, Article] = {}
-        skipped = []
-        for _, a in batch:
-            if a.id in known or a.id in seen or a.id in fresh:
-                skipped.append(a.id)
-            else:
-                fresh[a.id] = a
-        seen.update(fresh)
-        return _Batch(batch[0][0], list(fresh.values()), skipped)
-
-    for item in stream:
-        batch.append(item)
-        if len(batch) >= size:
-            yield cut()
-            batch = []
-    if batch:
-        yield cut()
 
 
 class _ShardWriter:
@@ -508,6 +326,7 @@ def add_with_ray(
         ]
         try:
             ray.get([a.ready.remote() for a in actors])  # model loaded everywhere
+            worker_mb = ray.get([a.rss_mb.remote() for a in actors])
             seconds["start"] = time.perf_counter() - started
             writer = _ShardWriter(ray, corpus, settings.shards or workers)
             inflight: deque = deque()
@@ -515,7 +334,10 @@ def add_with_ray(
 
             def commit_oldest() -> None:
                 batch, ref, who = inflight.popleft()
-                writer.commit(batch, ray.get(ref))
+                result = ray.get(ref)
+                mark = time.perf_counter()
+                writer.commit(batch, result)
+                seconds["commit"] = seconds.get("commit", 0.0) + time.perf_counter() - mark
                 load[who] -= 1
                 if progress:
                     progress("index", len(batch.articles) + len(batch.skipped), 0)
@@ -548,7 +370,7 @@ def add_with_ray(
         tuple(writer.skipped_ids),
     )  # fmt: skip
     log.info("ray index: %s in %.1fs with %d workers", result, seconds["total"], workers)
-    return RayAddResult(result, workers, tuple(writer.new_shards), seconds, sizes)
+    return RayAddResult(result, workers, tuple(writer.new_shards), seconds, sizes, tuple(worker_mb))
 
 
 # ------------------------------------------------------------------ mining
