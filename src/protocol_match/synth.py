@@ -135,14 +135,17 @@ def generate_corpus(
     noise: str = "default",
     copy_rate: float = 0.25,
     novel_rate: float = 0.45,
+    sibling_rate: float = 0.2,
     families: Sequence[str] | None = None,
 ) -> SynthCorpus:
     """Generate ``n_articles`` labeled articles, deterministic for a given argument set.
 
     ``copy_rate`` is the share of stories syndicated to 1-3 more outlets (copies count toward
     ``n_articles``); ``novel_rate`` is the chance that a body paragraph is novel content rather
-    than a formula; ``families`` restricts the formula/chrome families used (others are replaced
-    by novel content). Raises ValueError on bad arguments.
+    than a formula; ``sibling_rate`` is the share of stories followed by a sibling (another
+    event of the same delegation within two days, first run by the same outlet: a hard
+    negative for near-duplicate detection); ``families`` restricts the formula/chrome families
+    used (others are replaced by novel content). Raises ValueError on bad arguments.
     """
     if not isinstance(n_articles, int) or n_articles < 1:
         raise ValueError(f"n_articles must be a positive integer, got {n_articles!r}")
@@ -152,6 +155,8 @@ def generate_corpus(
         raise ValueError(f"copy_rate must be in [0, 1], got {copy_rate!r}")
     if not 0.0 <= novel_rate <= 1.0:
         raise ValueError(f"novel_rate must be in [0, 1], got {novel_rate!r}")
+    if not 0.0 <= sibling_rate <= 1.0:
+        raise ValueError(f"sibling_rate must be in [0, 1], got {sibling_rate!r}")
     allowed = set(FAMILIES) if families is None else set(families)
     unknown = allowed - set(FAMILIES)
     if unknown:
@@ -162,26 +167,38 @@ def generate_corpus(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(n_articles, seed, noise, novel_rate, copy_rate, allowed)
+        return _generate(n_articles, seed, noise, novel_rate, copy_rate, sibling_rate, allowed)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
 def _generate(
-    n_articles: int, seed: int, noise: str, novel_rate: float, copy_rate: float, allowed: set[str]
+    n_articles: int,
+    seed: int,
+    noise: str,
+    novel_rate: float,
+    copy_rate: float,
+    sibling_rate: float,
+    allowed: set[str],
 ) -> SynthCorpus:
     rng = random.Random(seed)
     maker = StoryMaker(rng, NOISE_LEVELS[noise], allowed, novel_rate)
     # (date, order, text, source, title, raw labels, story id); sorted by date afterwards
     rendered: list[tuple[str, int, str, str, str, list[tuple], str]] = []
     story_no = 0
+    base, base_outlet = None, 0
     while len(rendered) < n_articles:
-        story = maker.story()
+        story = maker.story(sibling_of=base)
         story_id = f"story-{seed}-{story_no:06d}"
         story_no += 1
         n_copies = rng.choice((1, 1, 2, 3)) if rng.random() < copy_rate else 0
         outlets = rng.sample(range(len(maker.outlets)), 1 + n_copies)
+        if base is not None:  # a sibling first appears in the outlet that ran its base story
+            outlets = [base_outlet] + [o for o in outlets if o != base_outlet][:n_copies]
+            base = None
+        elif rng.random() < sibling_rate:
+            base, base_outlet = story, outlets[0]
         for k, outlet_i in enumerate(outlets):
             if len(rendered) >= n_articles:
                 break

@@ -249,11 +249,19 @@ class StoryMaker:
         return form + novel if self.rng.random() < 0.5 else novel + form
 
     # ---- stories ----
-    def story(self) -> Story:
-        """A new story: a plan of paragraphs for one event."""
+    def story(self, sibling_of: Story | None = None) -> Story:
+        """A new story: a plan of paragraphs for one event.
+
+        With ``sibling_of``, another event of the same kind with the same foreign side a few
+        days later (the delegation's next meeting, with another host): a hard negative for
+        near-duplicate detection, written from the same templates with many shared names.
+        """
         rng = self.rng
         ctx = _story_ctx(rng)
         stype = rng.choices(("visit", "condolence", "reception", "exercise"), (55, 15, 10, 20))[0]
+        if sibling_of is not None:
+            ctx.update({k: sibling_of.ctx[k] for k in _GUEST_KEYS})
+            stype = sibling_of.stype
         target = rng.randint(5, 11)
         queue: list[str] = []
         if stype == "visit":
@@ -320,6 +328,8 @@ class StoryMaker:
             else:
                 paras.append(end)
         day = dt.date.fromordinal(rng.randint(_FIRST_DAY, _LAST_DAY))
+        if sibling_of is not None:
+            day = sibling_of.day + dt.timedelta(days=rng.randint(0, 2))
         return Story(paras, day, ctx, stype)
 
     def copy_edit(self, story: Story) -> tuple[list[list[Spec]], dt.date]:
@@ -348,6 +358,8 @@ class Story:
     stype: str
 
 
+# The foreign side of an event: what a sibling story (same delegation, next meeting) shares.
+_GUEST_KEYS = "country long nat pair city guest guest_full guest_short guest_title disaster".split()
 _FIRST_DAY = dt.date(2019, 1, 1).toordinal()
 _LAST_DAY = dt.date(2025, 12, 31).toordinal()
 
