@@ -66,24 +66,8 @@ def mine_clusters(
         raise ValueError("threshold must be between 0 and 1")
     if n == 0:
         return []
-    profiles: dict[int, dict[str, float]] = {}
-
-    def profile(i: int) -> dict[str, float]:
-        if i not in profiles:
-            profiles[i] = content_profile(texts[i])
-        return profiles[i]
-
-    rows, cols = [], []
-    for i in range(n):
-        for j, sim in zip(neighbors[i], neighbor_sims[i], strict=True):
-            if j < 0 or j == i or stories[j] == stories[i]:
-                continue
-            # Cheap bound first: the lexical half can add at most 0.5.
-            if 0.5 * (sim + 1.0) < threshold:
-                continue
-            if combine(sim, dice(profile(i), profile(int(j)))) >= threshold:
-                rows.append(i)
-                cols.append(int(j))
+    profile = _Profiles(texts)
+    rows, cols = _edges(neighbors, neighbor_sims, stories, profile, threshold)
     if not rows:
         return []
 
@@ -107,19 +91,85 @@ def mine_clusters(
     return clusters
 
 
-def _pair_scores(members: np.ndarray, vectors: np.ndarray, profile) -> np.ndarray:  # noqa: ANN001
+class _Profiles:
+    """Content profiles and pairwise dice of the passages being mined, memoized.
+
+    ``profiles(i)`` is computed once per distinct text (formulas repeat verbatim across
+    thousands of articles), so identical texts share one profile object, and
+    ``profiles.dice(a, b)`` is memoized per ordered pair of profile objects: a component's
+    pairs are scored again when its parts become clusters. The memo is dropped when it
+    grows past ``max_pairs``; results never depend on it.
+    """
+
+    def __init__(self, texts: Sequence[str], max_pairs: int = 4_000_000) -> None:
+        self._texts = texts
+        self._by_text: dict[str, dict[str, float]] = {}
+        self._pairs: dict[tuple[int, int], float] = {}
+        self._max_pairs = max_pairs
+
+    def __call__(self, i: int) -> dict[str, float]:
+        text = self._texts[i]
+        prof = self._by_text.get(text)
+        if prof is None:
+            prof = self._by_text[text] = content_profile(text)
+        return prof
+
+    def dice(self, a: dict[str, float], b: dict[str, float]) -> float:
+        # Keyed by identity and order: dice sums in a's order, so (b, a) may differ in
+        # the last bit, and the profiles live as long as this object.
+        key = (id(a), id(b))
+        value = self._pairs.get(key)
+        if value is None:
+            if len(self._pairs) >= self._max_pairs:
+                self._pairs.clear()
+            value = self._pairs[key] = dice(a, b)
+        return value
+
+
+def _edges(
+    neighbors: np.ndarray,
+    neighbor_sims: np.ndarray,
+    stories: np.ndarray,
+    profile: _Profiles,
+    threshold: float,
+) -> tuple[list[int], list[int]]:
+    """Graph edges (row-major kNN order): neighbours of another story whose combined score
+    reaches ``threshold``. The cheap semantic bound is applied to all pairs at once, so
+    the lexical score is computed only for pairs that can still pass."""
+    nb = np.asarray(neighbors)
+    sims = np.asarray(neighbor_sims)
+    n = nb.shape[0]
+    own = np.arange(n)[:, None]
+    ok = (nb >= 0) & (nb != own)
+    ok &= stories[np.where(ok, nb, 0)] != stories[:, None]
+    # Cheap bound first: the lexical half can add at most 0.5.
+    ok &= ~(0.5 * (sims + 1.0) < threshold)
+    src, col = np.nonzero(ok)
+    dst = nb[src, col]
+    lex = np.fromiter(
+        (profile.dice(profile(int(i)), profile(int(j))) for i, j in zip(src, dst, strict=True)),
+        dtype=np.float64,
+        count=len(src),
+    )
+    keep = combine(sims[src, col], lex) >= threshold
+    return src[keep].tolist(), dst[keep].astype(int).tolist()
+
+
+def _pair_scores(members: np.ndarray, vectors: np.ndarray, profile: _Profiles) -> np.ndarray:
     sims = vectors[members] @ vectors[members].T
     if len(members) > _LEXICAL_LIMIT:
         return sims
     profs = [profile(int(i)) for i in members]
     lex = np.eye(len(members))
+    pair = profile.dice
     for a in range(len(members)):
+        pa = profs[a]
         for b in range(a + 1, len(members)):
-            lex[a, b] = lex[b, a] = dice(profs[a], profs[b])
+            lex[a, b] = lex[b, a] = pair(pa, profs[b])
     return combine(sims, lex)
 
 
-def _split(members: np.ndarray, vectors: np.ndarray, profile, threshold: float) -> list:  # noqa: ANN001
+def _split(members: np.ndarray, vectors: np.ndarray, profile: _Profiles, threshold: float) -> list:
     """Average-linkage re-clustering of one component, cut at ``threshold``."""
     if len(members) <= 2:
         return [members]
@@ -150,7 +200,9 @@ def _split(members: np.ndarray, vectors: np.ndarray, profile, threshold: float) 
     return [members[labels == lab] for lab in np.unique(labels)]
 
 
-def _make_cluster(part: np.ndarray, vectors: np.ndarray, profile, stories: np.ndarray) -> Cluster:  # noqa: ANN001
+def _make_cluster(
+    part: np.ndarray, vectors: np.ndarray, profile: _Profiles, stories: np.ndarray
+) -> Cluster:
     scores = _pair_scores(part, vectors, profile)
     medoid_pos = int(np.argmax(scores.sum(axis=1)))
     order = np.argsort(-scores[medoid_pos], kind="stable")
