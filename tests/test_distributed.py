@@ -191,14 +191,28 @@ def test_same_duplicate_groups(on_ray, single) -> None:
                                    atol=SIM_TOL)  # fmt: skip
 
 
+def _assert_same_matches(got, want) -> None:
+    """Same matches with similarities within SIM_TOL. Matches whose scores differ by less
+    than that may swap places (vectors differ in the last bits between processes), and one
+    may fall off the end of the list in favour of an equally good one."""
+    g = {m.passage_id: m.similarity for m in got}
+    w = {m.passage_id: m.similarity for m in want}
+    assert len(g) == len(w)
+    np.testing.assert_allclose(sorted(g.values()), sorted(w.values()), atol=SIM_TOL)
+    for pid in g.keys() & w.keys():
+        assert abs(g[pid] - w[pid]) <= SIM_TOL
+    cut = min([*g.values(), *w.values()], default=0.0)
+    for pid in g.keys() ^ w.keys():
+        assert g.get(pid, w.get(pid)) <= cut + SIM_TOL, "a clearly better match is missing"
+
+
 def _assert_same_report(got, want) -> None:
     for g, w in zip(got.passages, want.passages, strict=True):
         assert (g.status, g.template_id, g.source_article) == (
             w.status, w.template_id, w.source_article,
         )  # fmt: skip
-        assert [m.passage_id for m in g.matches] == [m.passage_id for m in w.matches]
-        np.testing.assert_allclose([m.similarity for m in g.matches],
-                                   [m.similarity for m in w.matches], atol=SIM_TOL)  # fmt: skip
+        assert abs(g.novelty - w.novelty) <= SIM_TOL
+        _assert_same_matches(g.matches, w.matches)
     assert [a.article_id for a in got.nearest] == [a.article_id for a in want.nearest]
     assert got.counts == want.counts
     assert abs(got.novelty - want.novelty) <= SIM_TOL
@@ -210,7 +224,7 @@ def test_same_comparison_reports(on_ray, single, synth) -> None:
         _assert_same_report(on_ray[0].compare(article), single[0].compare(article))
     got = on_ray[0].similar(synth.articles[5].text.split("\n\n")[0], k=5)
     want = single[0].similar(synth.articles[5].text.split("\n\n")[0], k=5)
-    assert [m.passage_id for m in got] == [m.passage_id for m in want]
+    _assert_same_matches(got, want)
 
 
 def test_incremental_add_goes_to_last_shard_and_rebuild_keeps_shards(on_ray, tmp_path, embedder):
