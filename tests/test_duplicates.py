@@ -174,3 +174,14 @@ def test_story_ids_from_found_groups() -> None:
     ]
     story = story_ids([d.article_id for d in docs], run(docs))
     assert story == {"a": "a", "b": "a", "c": "c"}
+
+
+def test_distinctive_entities_drop_the_beats_common_vocabulary() -> None:
+    from protocol_match.duplicates import distinctive_entities
+
+    common = frozenset({"defense", "ministry"})
+    ents = [common | {f"name{i}"} for i in range(40)]
+    out = distinctive_entities(ents)
+    assert out[0] == {"name0"}
+    # Small corpora keep everything: 3 articles cannot tell formula vocabulary from names.
+    assert distinctive_entities(ents[:3]) == ents[:3]

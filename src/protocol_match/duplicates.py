@@ -52,6 +52,26 @@ def pair_score(cosine: float, ents_a: frozenset[str], ents_b: frozenset[str], pr
     return float(0.5 * max(0.0, min(1.0, cosine)) + 0.3 * jacc + 0.2 * prox)
 
 
+# Entities in at least this share of the articles (and at least _COMMON_MIN of them) are the
+# beat's formula vocabulary ("Defense Ministry", "Azerbaijan", "Alley of Honor").
+_COMMON_SHARE = 0.03
+_COMMON_MIN = 5
+
+
+def distinctive_entities(ents: Sequence[frozenset[str]]) -> list[frozenset[str]]:
+    """Each article's entities without the ones most articles of the corpus carry.
+
+    Different events written from the same templates share the formulas' proper nouns, so
+    only the rarer names, places and figures say whether two articles tell the same story.
+    """
+    from collections import Counter
+
+    df = Counter(e for s in ents for e in s)
+    cutoff = max(_COMMON_MIN, _COMMON_SHARE * len(ents))
+    common = {e for e, n in df.items() if n >= cutoff}
+    return [s - common for s in ents]
+
+
 def find_duplicates(
     docs: Sequence[DocInfo],
     neighbors: np.ndarray,
@@ -66,7 +86,7 @@ def find_duplicates(
     """
     if not 0 < threshold <= 1:
         raise ValueError("threshold must be in (0, 1]")
-    ents = [entities(d.text) for d in docs]
+    ents = distinctive_entities([entities(d.text) for d in docs])
     pairs: dict[tuple[int, int], float] = {}
     for i, doc in enumerate(docs):
         for j, sim in zip(neighbors[i], neighbor_sims[i], strict=True):
