@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -55,6 +56,9 @@ log = logging.getLogger(__name__)
 STORE_ENV = "PROTOCOL_MATCH_STORE"
 DEFAULT_MIN_SUPPORT = 3
 PASSAGE_LEVELS = ("paragraph", "sentence")
+# A bulk add rewrites the index files at most this often (and once at the end): each save
+# writes the whole index, so saving every batch made a 1M-passage build quadratic.
+INDEX_SAVE_EVERY_S = 30.0
 # Progress callback: (stage, items just done, total items in the stage or 0 if unknown).
 ProgressFn = Callable[[str, int, int], None]
 
@@ -79,6 +83,7 @@ class Corpus:
         self._embedder: Embedder | None = None
         self._template_cache: tuple[str, list[Template], dict[int, int]] | None = None
         self._stories_cache: tuple[str, dict[str, str]] | None = None
+        self._index_saved_at = 0.0  # monotonic time of the last index save during add()
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -178,6 +183,7 @@ class Corpus:
         totals = Counter()
         skipped_ids: list[str] = []
         with self.store.write_lock(wait=wait):
+            self._index_saved_at = time.monotonic()
             batch: list[Article] = []
             for article in self._articles(items, read_options):
                 batch.append(article)
@@ -186,6 +192,7 @@ class Corpus:
                     batch = []
             if batch:
                 self._add_batch(batch, totals, skipped_ids, progress)
+            self.store.save_indexes()
         self._template_cache = None
         return AddResult(
             added=totals["added"],
@@ -242,6 +249,9 @@ class Corpus:
         totals["embedded"] += n_embedded
         totals["cached"] += n_cached
         self._extend_indexes(before, vectors)
+        if time.monotonic() - self._index_saved_at >= INDEX_SAVE_EVERY_S:
+            self.store.save_indexes()
+            self._index_saved_at = time.monotonic()
         if progress:
             progress("index", len(batch), 0)
 
@@ -262,12 +272,12 @@ class Corpus:
             if sel:
                 ids = np.asarray([pid for pid, _ in sel], dtype=np.int64)
                 vecs = np.stack([vectors[key] for _, key in sel]).astype(np.float32)
-                self.store.extend_index(level, ids, vecs)
+                self.store.extend_index(level, ids, vecs, save=False)
         docs = self.store.new_articles(before_rowid)
         if docs:
             ids = np.asarray([r for r, _ in docs], dtype=np.int64)
             vecs = np.stack([vectors[k] for _, k in docs]).astype(np.float32)
-            self.store.extend_index("article", ids, vecs)
+            self.store.extend_index("article", ids, vecs, save=False)
 
     # ----------------------------------------------------------------- comparing
     def compare(

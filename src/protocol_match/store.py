@@ -133,6 +133,7 @@ class Store:
         self._conn = conn
         self.meta = meta
         self._indexes: dict[str, object] = {}
+        self._unsaved: set[str] = set()  # levels extended in memory, file not yet rewritten
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -512,8 +513,16 @@ class Store:
         self._indexes[level] = idx
         return idx
 
-    def extend_index(self, level: str, ids: np.ndarray, vecs: np.ndarray) -> None:
-        """Append new vectors to the index of ``level`` and save it."""
+    def extend_index(
+        self, level: str, ids: np.ndarray, vecs: np.ndarray, *, save: bool = True
+    ) -> None:
+        """Append new vectors to the index of ``level`` and save it.
+
+        With ``save=False`` the file is left stale until :meth:`save_indexes` (a bulk add
+        saves every so often instead of per batch: each save rewrites the whole index, so
+        per-batch saves grow quadratically with the corpus). A stale file is detected by its
+        size and rebuilt, so a crash in between costs a rebuild, never a wrong answer.
+        """
         idx = self._indexes.get(level)
         if idx is None or len(idx) + len(ids) != self.count(level):
             self._indexes.pop(level, None)
@@ -526,11 +535,41 @@ class Store:
             self._indexes[level] = extend_sharded(self, level, layout, idx, ids, vecs)
             return
         idx.add(vecs, ids)
-        if self.meta.index_kind == "auto" and idx.outgrown():
+        if self._outgrown(idx):
             # The corpus grew past what this index kind/size was chosen for.
             self.rebuild_index(level)
+            self._unsaved.discard(level)
             return
-        idx.save(self.index_path(level))
+        if save:
+            idx.save(self.index_path(level))
+            self._unsaved.discard(level)
+        else:
+            self._unsaved.add(level)
+
+    def save_indexes(self) -> None:
+        """Save the indexes extended with ``save=False`` since their last save."""
+        for level in sorted(self._unsaved):
+            idx = self._indexes.get(level)
+            if idx is not None and len(idx) == self.count(level):
+                idx.save(self.index_path(level))
+        self._unsaved.clear()
+
+    def _outgrown(self, idx) -> bool:  # noqa: ANN001 - VectorIndex
+        """Whether ``idx`` should be rebuilt for its current size. "auto" stores follow
+        ``choose_kind``; a forced IVF kind keeps its kind but not the list count it was
+        trained with on the first batch (lists grow long and slow), nor the flat fallback
+        it got while it had too few vectors to train."""
+        if self.meta.index_kind == "auto":
+            return bool(idx.outgrown())
+        from .index import IVF_MIN_VECTORS, ivf_nlist
+
+        if not self.meta.index_kind.startswith("ivf"):
+            return False
+        n = len(idx)
+        if idx.kind == "flat":
+            return n >= IVF_MIN_VECTORS
+        nlist = getattr(idx._index, "nlist", None)  # the FAISS IVF index inside
+        return nlist is not None and ivf_nlist(n) > 2 * int(nlist)
 
     def cache_index(self, level: str, index: object) -> None:
         """Serve ``level`` from ``index`` (e.g. a distributed view of the same shards) for as
