@@ -228,10 +228,27 @@ def _set_param(index: VectorIndex, value: int | None) -> None:
 
 
 def compare_timing(args: argparse.Namespace) -> dict[str, Any] | None:
-    """HOOK: end-to-end ``compare`` timing, to be filled in by the owner of
-    ``protocol_match.Corpus`` (open a store of N passages, compare a 10-paragraph article,
-    report model load separately). Returns None until then; recorded as "compare"."""
-    return None
+    """End-to-end ``compare`` of a 10-paragraph article against a real store of
+    ``--compare-store`` passages (static backend, built from the synthetic corpus and
+    reused between runs), model load reported apart: ``endtoend.compare_timing``, the same
+    code as ``benchmarks/endtoend.py``. None unless ``--compare-store`` is given."""
+    if not args.compare_store:
+        return None
+    from endtoend import compare_timing as endtoend_compare
+
+    row = endtoend_compare(args.compare_store, runs=args.compare_runs)
+    keys = (
+        "backend",
+        "passages",
+        "index_kind",
+        "compare_model_load_s",
+        "compare_first_ms",
+        "compare_p50_ms",
+        "compare_p99_ms",
+        "compare_runs",
+        "compare_load_before",
+    )
+    return {k: row[k] for k in keys if k in row}
 
 
 # ---------------------------------------------------------------- output
@@ -329,6 +346,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     p.add_argument("--fresh", action="store_true", help="do not merge with earlier results")
     p.add_argument("--replot", action="store_true", help="only redraw the plot from the JSON")
+    p.add_argument(
+        "--compare-store",
+        type=int,
+        default=0,
+        help="also time Corpus.compare against a store of this many passages",
+    )
+    p.add_argument("--compare-runs", type=int, default=30, help="timed compares (--compare-store)")
     args = p.parse_args(argv)
     if args.quick:
         args.sizes, args.queries, args.single, args.budget = "10000,50000", 200, 200, 2.0
