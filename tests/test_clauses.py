@@ -69,3 +69,12 @@ def test_apply_clause_turns_a_novel_sentence_into_template():
     assert [sp.text for sp in out.novel_spans] == ["The minister presented awards to 19 servicemen"]
     assert out.novel_spans[0].start == 100
     assert apply_clause(res, None) is res
+
+
+def test_reporting_verb_that_is_a_boundary():
+    text = "He expressed gratitude for the hospitality and said that 40 tanks arrived."
+    groups = [text[s:e] for s, e, _, _ in edge_groups(text)]
+    assert groups == [
+        "He expressed gratitude for the hospitality and said that",
+        "40 tanks arrived",
+    ]

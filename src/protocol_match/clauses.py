@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from .lexical import new_figures, stem, tokens, word_weight
 from .records import Span
 
-# A clause boundary: comma or semicolon followed by a space (not "23,492").
-_BOUNDARY = re.compile(r"[,;]\s+")
+# A clause boundary: comma or semicolon followed by a space (not "23,492"), or right after a
+# reporting verb's "that" ("... expressed gratitude for the hospitality and said that ...").
+_BOUNDARY = re.compile(r"[,;]\s+|\b(?:said|noted|stressed|added|stated) that(\s+)")
 # Clause groups shorter than this many content words are too generic to be evidence.
 MIN_WORDS = 3
 MAX_WORDS = 14
@@ -52,7 +53,8 @@ class ClauseHit:
 
 def edge_groups(text: str) -> list[tuple[int, int, int, int]]:
     """(start, end, rest_start, rest_end) of each proper leading and trailing clause group."""
-    cuts = [(m.start(), m.end()) for m in _BOUNDARY.finditer(text)]
+    # A reporting verb stays with the clause before it: the cut is after its "that".
+    cuts = [m.span(1) if m.group(1) else m.span() for m in _BOUNDARY.finditer(text)]
     if not cuts:
         return []
     end = len(text.rstrip(" .!?"))
