@@ -28,6 +28,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+import queue as queue_mod
 import shutil
 import sys
 import time
@@ -248,7 +249,13 @@ def run_phase(fn_name: str, **kwargs: Any) -> dict[str, Any]:
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(fn_name, kwargs, queue))
     proc.start()
-    status, payload = queue.get()
+    while True:
+        try:
+            status, payload = queue.get(timeout=5.0)
+            break
+        except queue_mod.Empty:
+            if not proc.is_alive():  # died before reporting (killed, out of memory, ...)
+                raise RuntimeError(f"{fn_name} died with exit code {proc.exitcode}") from None
     proc.join()
     if status != "ok":
         raise RuntimeError(f"{fn_name} failed: {payload}")
