@@ -282,6 +282,36 @@ def _recall(truth: np.ndarray, found: np.ndarray) -> float:
     return hits / total if total else 1.0
 
 
+def _tie_aware_recall(
+    truth_sims: np.ndarray,
+    found: np.ndarray,
+    queries: np.ndarray,
+    vectors: np.ndarray,
+    ids: np.ndarray,
+) -> float:
+    """Share of the top-k slots filled with a vector as similar as the true k-th one.
+
+    News repeats sentences verbatim, so many stored vectors are identical and which of the
+    tied ids comes back is arbitrary: id-based recall then plateaus far below 1 and drives
+    the search parameter to its maximum for nothing. A returned vector counts as a hit when
+    its exact similarity reaches the true k-th similarity.
+    """
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    hits = total = 0
+    for q, t_sims, f in zip(queries, truth_sims, found, strict=True):
+        valid = np.isfinite(t_sims)
+        if not valid.any():
+            continue
+        kth = float(t_sims[valid][-1])
+        f = f[f >= 0]
+        rows = order[np.searchsorted(sorted_ids, f)]
+        exact = vectors[rows] @ q
+        hits += int(min(valid.sum(), (exact >= kth - 1e-5).sum()))
+        total += int(valid.sum())
+    return hits / total if total else 1.0
+
+
 def _calibrate(
     search: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]],
     set_param: Callable[[int], None],
@@ -289,6 +319,7 @@ def _calibrate(
     truth: np.ndarray,
     queries: np.ndarray,
     what: str,
+    recall_of: Callable[[np.ndarray], float] | None = None,
 ) -> int:
     """Smallest candidate whose recall@k (k = truth columns) reaches CALIBRATION_TARGET.
 
@@ -299,7 +330,8 @@ def _calibrate(
     history: list[float] = []
     for value in candidates:
         set_param(value)
-        recall = _recall(truth, search(queries, k)[1])
+        found = search(queries, k)[1]
+        recall = recall_of(found) if recall_of is not None else _recall(truth, found)
         history.append(recall)
         if recall >= CALIBRATION_TARGET:
             log.info("calibrated %s=%d: recall@%d %.3f", what, value, k, recall)
@@ -412,14 +444,20 @@ class VectorIndex:
     def _calibrate(self, vectors: np.ndarray, ids: np.ndarray, held: np.ndarray) -> None:
         """Tune the search parameter with the ``held`` rows (not yet added) as queries."""
         queries = vectors[held]
-        _, truth = _exact_topk(vectors, ids, queries, 10, exclude=held)
+        truth_sims, truth = _exact_topk(vectors, ids, queries, 10, exclude=held)
+
+        def recall_of(found: np.ndarray) -> float:
+            return _tie_aware_recall(truth_sims, found, queries, vectors, ids)
+
         if self.kind == "hnsw":
             hnsw = self._hnsw()
 
             def set_ef(v: int) -> None:
                 hnsw.efSearch = v
 
-            _calibrate(self.search, set_ef, HNSW_EF_CANDIDATES, truth, queries, "efSearch")
+            _calibrate(
+                self.search, set_ef, HNSW_EF_CANDIDATES, truth, queries, "efSearch", recall_of
+            )
         else:
             nlist = self._index.nlist
             candidates = [c for c in NPROBE_CANDIDATES if c < nlist] + [nlist]
@@ -427,7 +465,7 @@ class VectorIndex:
             def set_nprobe(v: int) -> None:
                 self._index.nprobe = v
 
-            _calibrate(self.search, set_nprobe, candidates, truth, queries, "nprobe")
+            _calibrate(self.search, set_nprobe, candidates, truth, queries, "nprobe", recall_of)
 
     @staticmethod
     def _new_ivf(kind: str, d: int, n: int) -> Any:
