@@ -76,14 +76,21 @@ def tokens(text: str) -> list[tuple[int, int, str]]:
 
 
 def content_profile(text: str) -> dict[str, float]:
-    """Stem -> weight for the content words of ``text``."""
+    """Stem -> weight for the content words of ``text`` (a fresh dict the caller may keep)."""
+    return dict(_profile_items(text))
+
+
+@lru_cache(maxsize=50_000)
+def _profile_items(text: str) -> tuple[tuple[str, float], ...]:
+    # Cached: every compare re-scores the same stored candidates, and tokenizing + stemming
+    # them was about half of a compare's time.
     prof: dict[str, float] = {}
     for _, _, word in tokens(text):
         weight = word_weight(word)
         if weight > 0:
             s = stem(word)
             prof[s] = max(prof.get(s, 0.0), weight)
-    return prof
+    return tuple(prof.items())
 
 
 def containment(query: dict[str, float], candidate: dict[str, float]) -> float:
