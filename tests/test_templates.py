@@ -194,3 +194,20 @@ def test_is_chrome_for_page_furniture(text: str) -> None:
 def test_is_chrome_false_for_formula() -> None:
     assert not is_chrome(FORMULA)
     assert not is_chrome("The guests laid wreaths and flowers and honored their blessed memory.")
+
+
+def test_huge_component_of_identical_vectors_terminates_as_one_template():
+    """One verbatim formula in thousands of stories: k-means cannot split it (it looped)."""
+    from protocol_match import templates as tm
+
+    n = tm._DENSE_LIMIT + 500
+    rng = np.random.default_rng(0)
+    vec = rng.standard_normal(16).astype(np.float32)
+    vectors = np.tile(vec / np.linalg.norm(vec), (n, 1))
+    texts = ["The guests laid wreaths and flowers and honored their memory."] * n
+    stories = np.arange(n)
+    neighbors = np.stack([(np.arange(n) + d) % n for d in (1, 2, 3)], axis=1)
+    sims = np.ones_like(neighbors, dtype=np.float32)
+    clusters = tm.mine_clusters(vectors, texts, stories, neighbors, sims, min_support=3)
+    assert len(clusters) == 1
+    assert clusters[0].stories == n and len(clusters[0].members) == n

@@ -182,6 +182,11 @@ def _split(members: np.ndarray, vectors: np.ndarray, profile: _Profiles, thresho
         labels = MiniBatchKMeans(n_clusters=k, random_state=0, n_init=3).fit_predict(
             vectors[members]
         )
+        if np.bincount(labels, minlength=k).max() == len(members):
+            # k-means put everything in one cluster: the passages are (near-)identical
+            # vectors, e.g. one verbatim formula in thousands of articles. Recursing would
+            # never end; they are one template.
+            return [members]
         out = []
         for lab in range(k):
             out.extend(_split(members[labels == lab], vectors, profile, threshold))
@@ -203,14 +208,22 @@ def _split(members: np.ndarray, vectors: np.ndarray, profile: _Profiles, thresho
 def _make_cluster(
     part: np.ndarray, vectors: np.ndarray, profile: _Profiles, stories: np.ndarray
 ) -> Cluster:
-    scores = _pair_scores(part, vectors, profile)
-    medoid_pos = int(np.argmax(scores.sum(axis=1)))
-    order = np.argsort(-scores[medoid_pos], kind="stable")
+    if len(part) > _DENSE_LIMIT:
+        # No dense matrix for huge clusters: the medoid is the member nearest the centroid.
+        sub = vectors[part]
+        centroid = sub.mean(axis=0)
+        medoid_pos = int(np.argmax(sub @ centroid))
+        row = sub @ sub[medoid_pos]
+    else:
+        scores = _pair_scores(part, vectors, profile)
+        medoid_pos = int(np.argmax(scores.sum(axis=1)))
+        row = scores[medoid_pos]
+    order = np.argsort(-row, kind="stable")
     members = tuple(int(part[i]) for i in order)
     return Cluster(
         members=members,
         medoid=int(part[medoid_pos]),
-        scores=tuple(float(scores[medoid_pos, i]) for i in order),
+        scores=tuple(float(row[i]) for i in order),
         stories=len(set(stories[list(members)].tolist())),
     )
 
