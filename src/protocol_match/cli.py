@@ -185,7 +185,7 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
             index_kind=kw["index_kind"],
             backend=kw["backend"],
         )
-        with corpus, _progress(err, "Indexing", "articles") as advance:
+        with corpus, _progress(err, "Indexing", "articles", _count_txt(paths)) as advance:
             if kw["engine"] == "ray":  # imported only here: a plain index never loads Ray
                 from .distributed import RaySettings, index_with_ray
 
@@ -204,6 +204,8 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
                 result = corpus.add(
                     [p if p == "-" else Path(p) for p in paths],
                     progress=lambda _s, n, _t: advance(n),
+                    # Small batches: the progress bar moves and an interruption loses little.
+                    batch_size=32,
                     wait=not kw["no_wait"],
                     **read,
                 )
@@ -224,8 +226,10 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
 
 
 @contextmanager
-def _progress(console: Any, label: str, unit: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar with rate on a terminal; nothing when piped or quiet."""
+def _progress(
+    console: Any, label: str, unit: str, total: int | None = None
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar with count, rate and ETA on a terminal; nothing when piped or quiet."""
     if console.quiet or not console.is_terminal:
         yield lambda n: None
         return
@@ -234,8 +238,10 @@ def _progress(console: Any, label: str, unit: str) -> Iterator[Callable[[int], N
         MofNCompleteColumn,
         Progress,
         SpinnerColumn,
+        TaskProgressColumn,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
 
     with Progress(
@@ -244,11 +250,13 @@ def _progress(console: Any, label: str, unit: str) -> Iterator[Callable[[int], N
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn(unit),
+        TaskProgressColumn(show_speed=True),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task(label, total=None)
+        task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
 
 
@@ -338,6 +346,21 @@ def _emit_compare(
     _write(text, out)
     if out is not None:
         state.console(stderr=True).print(f"Wrote {out}")
+
+
+def _count_txt(paths: tuple[str, ...]) -> int | None:
+    """Articles to index when every input is a text file (one article each), else unknown."""
+    from .ingest import iter_input_files
+
+    if "-" in paths:
+        return None
+    try:
+        files = list(iter_input_files(paths))
+    except ProtocolMatchError:
+        return None  # reported properly when the files are read
+    if any(f.suffix.lower() in (".jsonl", ".csv") for f in files):
+        return None
+    return len(files)
 
 
 def _write(text: str, out: Path | None) -> None:
