@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 from _common import machine_info, write_json
+from quality import split_stories
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -45,23 +46,6 @@ TEMPLATED = ("formula", "chrome")
 # Formula families the simulated user never labels (about a quarter of the formula sentences).
 UNSEEN = ("strategic_alliance", "joint_exercises", "condolences", "visit_program", "gratitude")
 TARGET_PRECISION = 0.90
-
-
-def split_stories(synth: SynthCorpus, n_queries: int, seed: int) -> tuple[list, list]:
-    """(corpus articles, query articles): as ``quality.split_stories`` (copies of a query's
-    story are left out of the corpus)."""
-    stories = sorted(set(synth.story_of.values()))
-    rng = np.random.default_rng(seed)
-    held = set(rng.choice(stories, size=min(n_queries, len(stories) // 3), replace=False))
-    corpus, queries, used = [], [], set()
-    for a in synth.articles:
-        st = synth.story_of[a.id]
-        if st not in held:
-            corpus.append(a)
-        elif st not in used:
-            used.add(st)
-            queries.append(a)
-    return corpus, queries
 
 
 def user_labels(synth: SynthCorpus, articles: Sequence, n_stories: int, seed: int) -> list[Label]:
