@@ -189,7 +189,9 @@ def _split(members: np.ndarray, vectors: np.ndarray, profile: _Profiles, thresho
             return [members]
         out = []
         for lab in range(k):
-            out.extend(_split(members[labels == lab], vectors, profile, threshold))
+            part = members[labels == lab]
+            if len(part):  # k-means can leave a cluster empty
+                out.extend(_split(part, vectors, profile, threshold))
         return out
     from sklearn.cluster import AgglomerativeClustering
 
