@@ -183,13 +183,18 @@ def _subset_metrics(truth: np.ndarray, pred: np.ndarray, para: np.ndarray) -> di
 
 
 def evaluate_noise(
-    synth: SynthCorpus, store: Path, n_queries: int, seed: int, embedder: Any = None
+    synth: SynthCorpus,
+    store: Path,
+    n_queries: int,
+    seed: int,
+    embedder: Any = None,
+    backend: str = "torch",
 ) -> dict[str, Any]:
     """Everything for one generated corpus."""
     timings: dict[str, float] = {}
     corpus_arts, queries = split_stories(synth, n_queries, seed)
     t0 = time.perf_counter()
-    corpus = Corpus.open(store, create=True)
+    corpus = Corpus.open(store, create=True, backend=backend)
     if embedder is not None:
         corpus._embedder = embedder
     corpus.add(corpus_arts)
@@ -292,10 +297,10 @@ def _error_sample(sent_rows: Sequence[dict], n: int = 8) -> dict[str, list]:
 # ---------------------------------------------------------------- seeds, output
 
 
-def seed_check(store: Path, embedder: Any = None) -> dict[str, Any]:
+def seed_check(store: Path, embedder: Any = None, backend: str = "torch") -> dict[str, Any]:
     """Seed 003 against a store holding seed 000 (min_support 2, as the CLI option)."""
     seeds = sorted((ROOT / "seeds").glob("*.txt"))
-    corpus = Corpus.open(store, create=True)
+    corpus = Corpus.open(store, create=True, backend=backend)
     if embedder is not None:
         corpus._embedder = embedder
     corpus.add([p for p in seeds if p.name.startswith("000")])
@@ -405,14 +410,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--quick", action="store_true", help="100 articles, default noise, 15 queries")
     ap.add_argument("--teach", action="store_true", help="also run teach.py (learning curve)")
+    ap.add_argument(
+        "--backend",
+        choices=("torch", "static", "onnx-int8"),
+        default="torch",
+        help="embedding backend of the stores (static: the fast bulk path)",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.n, args.noise, args.queries = 100, "default", 15
     noises = [n.strip() for n in args.noise.split(",") if n.strip()]
     from protocol_match.embed import load_embedder
 
-    embedder = load_embedder()
+    embedder = load_embedder(backend=args.backend)
     results: dict[str, Any] = {
+        "backend": args.backend,
         "machine": machine_info(),
         "n": args.n,
         "seed": args.seed,
@@ -427,13 +439,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             synth = generate_corpus(args.n, seed=args.seed, noise=noise)
             # Keyed by content: a changed generator must not reuse a stale store.
             digest = hashlib.sha1("".join(a.text for a in synth.articles).encode()).hexdigest()
-            store = work / f"n{args.n}-s{args.seed}-{noise}-{digest[:10]}"
+            store = work / f"n{args.n}-s{args.seed}-{noise}-{args.backend}-{digest[:10]}"
             results["noise"][noise] = evaluate_noise(
-                synth, store, args.queries, args.seed, embedder
+                synth, store, args.queries, args.seed, embedder, args.backend
             )
             results["noise"][noise]["timings"]["total_s"] = round(time.perf_counter() - t0, 1)
             sys.stderr.write(f"{noise}: {time.perf_counter() - t0:.0f} s\n")
-        results["seeds"] = seed_check(Path(tmp) / "seeds", embedder)
+        results["seeds"] = seed_check(Path(tmp) / "seeds", embedder, args.backend)
     results["total_s"] = round(time.perf_counter() - t_start, 1)
     print_table(results)
     write_json(args.out, results)
