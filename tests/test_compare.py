@@ -194,6 +194,14 @@ def test_mostly_matched_paragraph_takes_sentence_status() -> None:
     assert merged.passage == para
 
 
+def test_reused_paragraph_whose_sentence_is_a_template_reports_the_template() -> None:
+    para, (s1,) = _paragraph([FORMULA])
+    sentences = [result(s1, "template", 0.0, template_id=4)]
+    paragraph = result(para, "reused", 0.0, source_article="a1")
+    (merged,) = merge_paragraphs([paragraph], sentences)
+    assert (merged.status, merged.template_id, merged.source_article) == ("template", 4, None)
+
+
 def test_mostly_novel_paragraph_stays_novel() -> None:
     para, (s1, s2) = _paragraph(["It rained.", NEW_FACT + " " + NEW_FACT])
     sentences = [result(s1, "reused", 0.0, source_article="x"), result(s2, "novel", 1.0)]

@@ -195,6 +195,11 @@ def merge_paragraphs(
             status = max(matched_chars, key=lambda st: (matched_chars[st], st == "template"))
             first = next(s for s in inside if s.status == status)
             template_id, source = first.template_id, first.source_article
+        elif status == "reused" and matched_chars["template"] * 2 >= total:
+            # The paragraph's text is a mined template at sentence level (e.g. a one-sentence
+            # paragraph whose template was kept at sentence level): say so.
+            first = next(s for s in inside if s.status == "template")
+            status, template_id, source = "template", first.template_id, None
         spans = para.novel_spans if para.status != "novel" else ()
         if status != "novel" and para.status == "novel":
             spans = tuple(sp for s in inside for sp in s.novel_spans) + tuple(
