@@ -111,7 +111,7 @@ def _groups(docs: Sequence[DocInfo], pairs: dict[tuple[int, int], float]) -> lis
     for a, b in pairs:
         parent[find(a)] = find(b)
     members: dict[int, list[int]] = {}
-    for (a, b) in pairs:
+    for a, b in pairs:
         root = find(a)
         members.setdefault(root, [])
         for x in (a, b):
