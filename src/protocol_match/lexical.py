@@ -127,13 +127,7 @@ def novel_spans(
     refs = [reference] if isinstance(reference, str) else list(reference)
     q = tokens(text)
     qs = [stem(w) for _, _, w in q]
-    hits = [0] * len(q)
-    for ref in refs:
-        rs = [stem(w) for _, _, w in tokens(ref)]
-        matcher = difflib.SequenceMatcher(a=qs, b=rs, autojunk=False)
-        for block in matcher.get_matching_blocks():
-            for i in range(block.a, block.a + block.size):
-                hits[i] += 1
+    hits = _aligned_counts(qs, refs)
     need = max(1, math.ceil(agree * len(refs) - 1e-9))
     return _runs(text, q, [h < need for h in hits], offset)
 
@@ -212,6 +206,18 @@ def _respan(spans: Sequence[Span]) -> list[Span]:
     return out
 
 
+def _aligned_counts(stems: Sequence[str], references: Sequence[str]) -> list[int]:
+    """For each of ``stems``, how many ``references`` an in-order alignment matches it in."""
+    counts = [0] * len(stems)
+    for ref in references:
+        rs = [stem(w) for _, _, w in tokens(ref)]
+        matcher = difflib.SequenceMatcher(a=stems, b=rs, autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for i in range(block.a, block.a + block.size):
+                counts[i] += 1
+    return counts
+
+
 def _runs(
     text: str, toks: Sequence[tuple[int, int, str]], flags: Sequence[bool], offset: int
 ) -> tuple[Span, ...]:
@@ -238,17 +244,11 @@ def slot_form(members: Sequence[str], canonical: str, placeholder: str = "{…}"
     if not c or len(members) < 2:
         return canonical
     cs = [stem(w) for _, _, w in c]
-    support = [0] * len(c)
     # Leave out the canonical passage itself once; exact copies of it are real support.
     others = list(members)
     if canonical in others and len(others) > 1:
         others.remove(canonical)
-    for member in others:
-        ms = [stem(w) for _, _, w in tokens(member)]
-        matcher = difflib.SequenceMatcher(a=cs, b=ms, autojunk=False)
-        for block in matcher.get_matching_blocks():
-            for i in range(block.a, block.a + block.size):
-                support[i] += 1
+    support = _aligned_counts(cs, others)
     varying = [s * 2 < len(others) for s in support]
     out: list[str] = []
     pos = 0
