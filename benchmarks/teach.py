@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 from _common import machine_info, write_json
-from quality import split_stories
+from quality import _covering, split_stories
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -105,15 +105,6 @@ def prf(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
         "recall": round(r, 4),
         "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
     }
-
-
-def _covering(results: Sequence[Any], start: int, end: int) -> Any:
-    best, best_ov = None, 0
-    for r in results:
-        ov = min(end, r.passage.end) - max(start, r.passage.start)
-        if ov > best_ov:
-            best, best_ov = r, ov
-    return best
 
 
 def score_queries(corpus: Corpus, synth: SynthCorpus, queries: Sequence) -> dict[str, Any]:
