@@ -27,7 +27,7 @@ from .compare import (
     merge_paragraphs,
 )
 from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, story_ids
-from .embed import BUNDLED_MODEL_NAME, Embedder, load_embedder, text_key
+from .embed import BUNDLED_MODEL_NAME, Embedder, document_vector, load_embedder, text_key
 from .errors import InputError, StoreLockedError
 from .ingest import article_from_text, read_articles
 from .learn import apply_learned, curated
@@ -624,8 +624,7 @@ def _doc_vector(seg: Segmented, vectors: dict[str, np.ndarray]) -> np.ndarray:
         return np.zeros(dim, dtype=np.float32)
     weights = np.asarray([len(p.text) for p in seg.paragraphs], dtype=np.float32)
     mat = np.stack([vectors[text_key(p.text)] for p in seg.paragraphs])
-    vec = (weights[:, None] * mat).sum(axis=0)
-    return (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
+    return document_vector(mat, weights)
 
 
 def _template_uses(results: Sequence[PassageResult], templates: list[Template]) -> tuple:

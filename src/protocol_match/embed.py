@@ -43,6 +43,12 @@ def text_key(text: str) -> str:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
 
 
+def document_vector(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Normalized weighted mean of passage vectors: an article's document vector."""
+    vec = (np.asarray(weights, dtype=np.float32)[:, None] * vectors).sum(axis=0)
+    return (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
+
+
 def bundled_model_path() -> Path:
     """Directory of the bundled all-MiniLM-L6-v2 model."""
     try:

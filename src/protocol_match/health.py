@@ -420,6 +420,7 @@ def _remove_articles(store: Store, rowids: list[int]) -> set[int]:
 
 def _fill_doc_vectors(store: Store) -> int:
     """Recompute missing article vectors: length-weighted mean of paragraph vectors."""
+    from .embed import document_vector
     from .store import _decode_vecs
 
     rows = store._conn.execute(
@@ -433,10 +434,8 @@ def _fill_doc_vectors(store: Store) -> int:
             "WHERE p.article = ? AND p.level = 'paragraph' ORDER BY p.idx",
             (rowid,),
         ).fetchall()
-        weights = np.asarray([r[0] for r in paras], dtype=np.float32)
         mat = _decode_vecs([r[1] for r in paras], store.meta.dimension)
-        vec = (weights[:, None] * mat).sum(axis=0)
-        vec /= max(float(np.linalg.norm(vec)), 1e-12)
+        vec = document_vector(mat, np.asarray([r[0] for r in paras]))
         out.append((key, vec.astype(np.float16).tobytes()))
     if out:
         with store._conn:
