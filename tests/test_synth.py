@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import json
 import re
 import time
@@ -58,7 +59,18 @@ def test_sizes_ids_and_layout(n: int) -> None:
         assert a.source and a.title
 
 
-def test_labels_tile_each_paragraph_exactly(corpus: SynthCorpus) -> None:
+@pytest.fixture(scope="module")
+def hard() -> SynthCorpus:
+    """A small corpus with hard duplicate cases appended (retellings, twin events)."""
+    return generate_corpus(120, seed=11, hard_duplicates=1.0)
+
+
+def test_labels_tile_each_paragraph_exactly(corpus: SynthCorpus, hard: SynthCorpus) -> None:
+    _check_tiling(corpus)
+    _check_tiling(hard)
+
+
+def _check_tiling(corpus: SynthCorpus) -> None:
     for a in corpus.articles:
         labels = corpus.labels_for(a.id)
         assert labels, a.id
@@ -81,17 +93,18 @@ def test_labels_tile_each_paragraph_exactly(corpus: SynthCorpus) -> None:
         assert per_para[0] <= 5  # the lead may also carry an agency dateline
 
 
-def test_labels_agree_with_project_segmenter(corpus: SynthCorpus) -> None:
+def test_labels_agree_with_project_segmenter(corpus: SynthCorpus, hard: SynthCorpus) -> None:
     segment = pytest.importorskip("protocol_match.segment")
-    for a in corpus.articles:
+    for a in corpus.articles + hard.articles[120:]:
         theirs = [
             s for p in segment.split_paragraphs(a.text) for s in segment.split_sentences(a.text, *p)
         ]
-        assert [(lab.start, lab.end) for lab in corpus.labels_for(a.id)] == theirs, a.id
+        labels = (corpus if a.id in corpus.story_of else hard).labels_for(a.id)
+        assert [(lab.start, lab.end) for lab in labels] == theirs, a.id
 
 
-def test_label_fields_are_consistent(corpus: SynthCorpus) -> None:
-    for lab in corpus.labels:
+def test_label_fields_are_consistent(corpus: SynthCorpus, hard: SynthCorpus) -> None:
+    for lab in corpus.labels + hard.labels:
         assert lab.kind in ("formula", "chrome", "novel")
         assert (lab.family is None) == (lab.kind == "novel")
         if lab.family is not None:
@@ -259,3 +272,92 @@ def test_generation_speed_extrapolates_to_100k() -> None:
     assert len(corpus.articles) == 2000
     # ~0.5 s here on 2 cores; 100k articles measured ~55 s. Generous bound for slow CI.
     assert elapsed * 50 < 300
+
+
+# sha256 of ``generate_corpus(...).to_dict()`` (JSON, sorted keys) recorded before the hard
+# duplicate cases were added: other benchmarks are tuned on these exact articles.
+_RECORDED = {
+    (300, 0, "default", ()): "f3335fef405081611fb4f5b56697a8011bec0518b7c6876f07b325913ce11f0e",
+    (300, 1, "high", ()): "2f8f8a5b015a8ae18a30ae3345d3660b9070a6d5f76731335e10b2e155664745",
+    (200, 5, "low", ()): "4f7a0ae38c5b0217e3d4b69a1d4951c8e46b9b92ac28fc298fee5143eff3eb25",
+    (150, 2, "default", (("copy_rate", 0.6), ("sibling_rate", 0.5))): (
+        "54183080ad049fbc5e1ea791ebe633f784e28a93ff9d779aded9c502b6402d1d"
+    ),
+}
+
+
+def _digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("case", sorted(_RECORDED, key=str))
+def test_output_of_a_seed_is_unchanged(case: tuple) -> None:
+    n, seed, noise, kw = case
+    assert (
+        _digest(generate_corpus(n, seed=seed, noise=noise, **dict(kw)).to_dict())
+        == (_RECORDED[case])
+    )
+
+
+def test_hard_cases_are_appended_without_touching_the_rest(hard: SynthCorpus) -> None:
+    plain = generate_corpus(120, seed=11)
+    assert hard.articles[:120] == plain.articles
+    assert hard.labels[: len(plain.labels)] == plain.labels
+    assert all(hard.story_of[a.id] == plain.story_of[a.id] for a in plain.articles)
+    assert not plain.role_of and not plain.twin_of
+    extra = hard.articles[120:]
+    assert len(extra) == 120 and len({a.id for a in hard.articles}) == 240
+    assert {a.id for a in extra} == set(hard.role_of)
+    assert all(a.id.startswith("syn-11-h") for a in extra)
+    assert not set(hard.story_of[a.id] for a in extra) & set(plain.story_of.values())
+    assert generate_corpus(120, seed=11, hard_duplicates=1.0).to_dict() == hard.to_dict()
+    rows = hard.to_dict()["articles"]
+    assert "role" not in rows[0] and rows[-1]["role"] in set(hard.role_of.values())
+
+
+def test_retellings_tell_the_same_story_in_other_words(hard: SynthCorpus) -> None:
+    by_story: dict[str, list] = defaultdict(list)
+    for a in hard.articles[120:]:
+        by_story[hard.story_of[a.id]].append(a)
+    ratios, shared = [], []
+    for arts in by_story.values():
+        orig = [a for a in arts if hard.role_of[a.id] in ("original", "twin")]
+        assert len(orig) == 1
+        for r in arts:
+            if hard.role_of[r.id] not in ("retelling", "twin-retelling"):
+                continue
+            x = orig[0]
+            assert r.source != x.source
+            gap = abs(dt.date.fromisoformat(x.date) - dt.date.fromisoformat(r.date))
+            assert gap <= dt.timedelta(days=1)
+            ratios.append(
+                difflib.SequenceMatcher(
+                    None, x.text.split(), r.text.split(), autojunk=False
+                ).ratio()
+            )
+            nums = lambda t: set(re.findall(r"\d+", t.replace(",", "")))  # noqa: E731
+            shared.append(len(nums(x.text) & nums(r.text)) / max(1, len(nums(r.text))))
+    assert len(ratios) > 30
+    # Much harder than syndicated copies (ratio > 0.75), yet the facts are largely shared.
+    assert sum(ratios) / len(ratios) < 0.6
+    assert sum(shared) / len(shared) > 0.4
+    assert {"original", "retelling", "copy", "twin", "twin-retelling"} == set(hard.role_of.values())
+
+
+def test_twins_are_other_events_of_the_same_host_and_formulas(hard: SynthCorpus) -> None:
+    assert len(hard.twin_of) > 10
+    twin_pairs = hard.twin_pairs()
+    assert twin_pairs and not twin_pairs & hard.duplicate_pairs()
+    first = {}
+    for a in hard.articles[120:]:
+        if hard.role_of[a.id] in ("original", "twin"):
+            first[hard.story_of[a.id]] = a
+    fams = lambda a: [lab.family for lab in hard.labels_for(a.id) if lab.kind == "formula"]  # noqa: E731
+    same_formulas = 0
+    for twin, base in hard.twin_of.items():
+        x, y = first[base], first[twin]
+        assert x.text != y.text
+        gap = abs(dt.date.fromisoformat(x.date) - dt.date.fromisoformat(y.date))
+        assert gap <= dt.timedelta(days=3)
+        same_formulas += fams(x) == fams(y)
+    assert same_formulas >= len(hard.twin_of) // 2

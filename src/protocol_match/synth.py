@@ -26,6 +26,7 @@ from typing import Any
 
 from protocol_match.records import Article
 from protocol_match.synth_bank import FAMILY_BANK
+from protocol_match.synth_retell import hard_articles
 from protocol_match.synth_story import (
     NOISE_LEVELS,
     Spec,
@@ -85,15 +86,25 @@ class SynthCorpus:
     noise: str
     seed: int
     _by_article: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False, compare=False)
+    # Hard duplicate cases only (``hard_duplicates`` > 0): article id -> "original", "copy",
+    # "retelling", "twin" or "twin-retelling"; twin story id -> the story it must not join.
+    role_of: dict[str, str] = field(default_factory=dict)
+    twin_of: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form: articles (with story), labels, noise and seed."""
-        return {
+        """Plain-data form: articles (with story, and role in the hard set), labels, noise
+        and seed (and ``twin_of`` when the corpus has hard duplicate cases)."""
+        out = {
             "noise": self.noise,
             "seed": self.seed,
-            "articles": [_article_row(a, self.story_of[a.id]) for a in self.articles],
+            "articles": [
+                _article_row(a, self.story_of[a.id], self.role_of.get(a.id)) for a in self.articles
+            ],
             "labels": [lab.to_dict() for lab in self.labels],
         }
+        if self.twin_of:
+            out["twin_of"] = dict(self.twin_of)
+        return out
 
     def labels_for(self, article_id: str) -> list[SentenceLabel]:
         """Labels of one article in text order (empty for an unknown id)."""
@@ -116,9 +127,22 @@ class SynthCorpus:
                     pairs.add(frozenset((a, b)))
         return pairs
 
+    def twin_pairs(self) -> set[frozenset[str]]:
+        """Every pair of articles of a twin story and its base story: different events of
+        the same host, week and formulas, which must not be grouped (hard negatives)."""
+        members: dict[str, list[str]] = {}
+        for aid, story in self.story_of.items():
+            members.setdefault(story, []).append(aid)
+        return {
+            frozenset((a, b))
+            for twin, base in self.twin_of.items()
+            for a in members.get(twin, ())
+            for b in members.get(base, ())
+        }
 
-def _article_row(a: Article, story: str) -> dict[str, Any]:
-    return {
+
+def _article_row(a: Article, story: str, role: str | None = None) -> dict[str, Any]:
+    row = {
         "id": a.id,
         "text": a.text,
         "date": a.date,
@@ -126,6 +150,9 @@ def _article_row(a: Article, story: str) -> dict[str, Any]:
         "title": a.title,
         "story": story,
     }
+    if role is not None:  # only hard-set articles: older corpora keep their exact rows
+        row["role"] = role
+    return row
 
 
 def generate_corpus(
@@ -137,6 +164,7 @@ def generate_corpus(
     novel_rate: float = 0.45,
     sibling_rate: float = 0.2,
     families: Sequence[str] | None = None,
+    hard_duplicates: float = 0.0,
 ) -> SynthCorpus:
     """Generate ``n_articles`` labeled articles, deterministic for a given argument set.
 
@@ -145,7 +173,12 @@ def generate_corpus(
     than a formula; ``sibling_rate`` is the share of stories followed by a sibling (another
     event of the same delegation within two days, first run by the same outlet: a hard
     negative for near-duplicate detection); ``families`` restricts the formula/chrome families
-    used (others are replaced by novel content). Raises ValueError on bad arguments.
+    used (others are replaced by novel content). ``hard_duplicates`` appends about
+    ``hard_duplicates * n_articles`` more articles (ids ``syn-{seed}-h...``): stories retold by
+    other outlets (other wording, paragraphs reordered/dropped/added, date one day off) and
+    twin events (same host, week and formulas; other guests and figures), drawn from a random
+    stream of their own, so the first ``n_articles`` are the same with or without them.
+    Raises ValueError on bad arguments.
     """
     if not isinstance(n_articles, int) or n_articles < 1:
         raise ValueError(f"n_articles must be a positive integer, got {n_articles!r}")
@@ -157,6 +190,8 @@ def generate_corpus(
         raise ValueError(f"novel_rate must be in [0, 1], got {novel_rate!r}")
     if not 0.0 <= sibling_rate <= 1.0:
         raise ValueError(f"sibling_rate must be in [0, 1], got {sibling_rate!r}")
+    if not 0.0 <= hard_duplicates <= 10.0:
+        raise ValueError(f"hard_duplicates must be in [0, 10], got {hard_duplicates!r}")
     allowed = set(FAMILIES) if families is None else set(families)
     unknown = allowed - set(FAMILIES)
     if unknown:
@@ -167,7 +202,11 @@ def generate_corpus(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(n_articles, seed, noise, novel_rate, copy_rate, sibling_rate, allowed)
+        corpus = _generate(n_articles, seed, noise, novel_rate, copy_rate, sibling_rate, allowed)
+        n_hard = round(hard_duplicates * n_articles)
+        if n_hard:
+            corpus = _add_hard(corpus, n_hard, noise, novel_rate, allowed)
+        return corpus
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -225,6 +264,39 @@ def _generate(
         by_article[aid] = (lo, len(labels))
     log.debug("generated %d articles, %d labels", len(articles), len(labels))
     return SynthCorpus(tuple(articles), tuple(labels), story_of, noise, seed, by_article)
+
+
+def _add_hard(
+    corpus: SynthCorpus, n_hard: int, noise: str, novel_rate: float, allowed: set[str]
+) -> SynthCorpus:
+    """``corpus`` with ``n_hard`` hard duplicate cases appended (``synth_retell``)."""
+    seed = corpus.seed
+    rng = random.Random(f"{seed}:hard-duplicates")  # a stream of its own: see generate_corpus
+    maker = StoryMaker(rng, NOISE_LEVELS[noise], allowed, novel_rate)
+    rows = []
+    for art in hard_articles(maker, n_hard):
+        outlet = maker.outlets[art.outlet]
+        full = chrome_paragraphs(rng, outlet, art.day, allowed, art.paragraphs)
+        text, raw = _render(full, outlet)
+        title = article_title(rng, art.story, outlet)
+        rows.append((art.day.isoformat(), len(rows), text, outlet[0], title, raw, art))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    articles, labels = list(corpus.articles), list(corpus.labels)
+    story_of, by_article = dict(corpus.story_of), dict(corpus._by_article)
+    role_of, twin_of = dict(corpus.role_of), dict(corpus.twin_of)
+    for i, (date, _order, text, source, title, raw, art) in enumerate(rows):
+        aid = f"syn-{seed}-h{i:06d}"
+        articles.append(Article(id=aid, text=text, date=date, source=source, title=title))
+        story_of[aid] = f"story-{seed}-h{art.story_key:06d}"
+        role_of[aid] = art.role
+        if art.twin_of is not None:
+            twin_of[story_of[aid]] = f"story-{seed}-h{art.twin_of:06d}"
+        lo = len(labels)
+        labels.extend(SentenceLabel(aid, *r) for r in raw)
+        by_article[aid] = (lo, len(labels))
+    return SynthCorpus(
+        tuple(articles), tuple(labels), story_of, corpus.noise, seed, by_article, role_of, twin_of
+    )
 
 
 def _render(paragraphs: list[list[Spec]], outlet: tuple[str, bool, int]) -> tuple[str, list[tuple]]:
@@ -298,7 +370,9 @@ def write_corpus(corpus: SynthCorpus, directory: Path) -> None:
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    rows = (_article_row(a, corpus.story_of[a.id]) for a in corpus.articles)
+    rows = (
+        _article_row(a, corpus.story_of[a.id], corpus.role_of.get(a.id)) for a in corpus.articles
+    )
     _write_jsonl(directory / "articles.jsonl", rows)
     _write_jsonl(directory / "labels.jsonl", (lab.to_dict() for lab in corpus.labels))
 
@@ -325,6 +399,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--noise", choices=sorted(NOISE_LEVELS), default="default")
     ap.add_argument("--copy-rate", type=float, default=0.25, help="share of syndicated stories")
     ap.add_argument("--novel-rate", type=float, default=0.45, help="share of novel paragraphs")
+    ap.add_argument(
+        "--hard-duplicates",
+        type=float,
+        default=0.0,
+        help="append this share of hard duplicate cases (retellings, twin events)",
+    )
     ap.add_argument("--out", type=Path, required=True, help="output directory")
     args = ap.parse_args(argv)
     try:
@@ -334,6 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             noise=args.noise,
             copy_rate=args.copy_rate,
             novel_rate=args.novel_rate,
+            hard_duplicates=args.hard_duplicates,
         )
     except ValueError as exc:
         ap.error(str(exc))

@@ -58,7 +58,7 @@ NOISE_LEVELS: dict[str, Noise] = {
 class Spec:
     """One sentence before rendering: parts plus its label fields (offsets come later)."""
 
-    __slots__ = ("parts", "family", "kind", "paraphrased", "fspan", "flip")
+    __slots__ = ("parts", "family", "kind", "paraphrased", "fspan", "flip", "clause")
 
     def __init__(
         self,
@@ -68,9 +68,11 @@ class Spec:
         paraphrased: bool,
         fspan: tuple[int, int] | None = None,
         flip: bool = False,
+        clause: str | None = None,
     ) -> None:
         self.parts, self.family, self.kind = parts, family, kind
         self.paraphrased, self.fspan, self.flip = paraphrased, fspan, flip
+        self.clause = clause  # the NOVEL_CLAUSES template of a novel sentence
 
 
 # ---- template language -------------------------------------------------------------------
@@ -128,6 +130,7 @@ class StoryMaker:
     def __init__(self, rng: random.Random, noise: Noise, allowed: set[str], novel_rate: float):
         self.rng, self.nz, self.allowed, self.novel_rate = rng, noise, allowed, novel_rate
         self._seen: set[int] = set()  # hashes of novel clauses, so none recurs across stories
+        self.last_clause = ""  # the template of the last novel clause drawn
         self._slot_fns = _random_slots(rng)
 
     # ---- expansion ----
@@ -173,14 +176,17 @@ class StoryMaker:
             out, st[0] = _reorder(out, st[1]), True
         return _start(out, ctx), st[0]
 
-    def novel_clause(self, ctx: dict[str, str]) -> list[Part]:
-        """A same-beat clause never generated before in this corpus (lowercase, no period)."""
+    def novel_clause(self, ctx: dict[str, str], template: str | None = None) -> list[Part]:
+        """A same-beat clause never generated before in this corpus (lowercase, no period),
+        from ``template`` (one of ``NOVEL_CLAUSES``) or a random one."""
         for _ in range(50):
             out: list[Part] = []
-            self._expand(_parse(self.rng.choice(B.NOVEL_CLAUSES)), ctx, out, [False] * 4, False)
+            tpl = template or self.rng.choice(B.NOVEL_CLAUSES)
+            self._expand(_parse(tpl), ctx, out, [False] * 4, False)
             key = hash("".join(t for t, _ in out))
             if key not in self._seen:
                 self._seen.add(key)
+                self.last_clause = tpl
                 return out
         raise RuntimeError("could not draw a fresh novel clause")  # pragma: no cover
 
@@ -198,6 +204,18 @@ class StoryMaker:
         specs = []
         for tpl in variant:
             parts, p = self._sentence(tpl, ctx, para)
+            specs.append(Spec(parts, fam, "formula", p, None, rng.random() < self.nz.p_flip))
+        return specs
+
+    def any_variant(self, fam: str, ctx: dict[str, str]) -> list[Spec]:
+        """The family in a phrasing drawn uniformly from all its variants (rare ones too):
+        how another outlet retelling a story words the same formula (``synth_retell``)."""
+        entry, rng = B.FAMILY_BANK[fam], self.rng
+        pool = entry["variants"] + entry.get("rare", [])
+        k = rng.randrange(len(pool))
+        specs = []
+        for tpl in pool[k]:
+            parts, p = self._sentence(tpl, ctx, k > 0)
             specs.append(Spec(parts, fam, "formula", p, None, rng.random() < self.nz.p_flip))
         return specs
 
@@ -222,10 +240,11 @@ class StoryMaker:
             fspan = (fspan[0] + len(out) - n, len(out))
         return Spec(out, fam, "formula", st[0], fspan, rng.random() < self.nz.p_flip)
 
-    def novel(self, ctx: dict[str, str]) -> Spec:
-        """A novel content sentence."""
-        parts = _start(self.novel_clause(ctx) + [(".", 0)], ctx)
-        return Spec(parts, None, "novel", False, None, self.rng.random() < self.nz.p_flip)
+    def novel(self, ctx: dict[str, str], template: str | None = None) -> Spec:
+        """A novel content sentence (from ``template``, a ``NOVEL_CLAUSES`` entry, if given)."""
+        parts = _start(self.novel_clause(ctx, template) + [(".", 0)], ctx)
+        flip = self.rng.random() < self.nz.p_flip
+        return Spec(parts, None, "novel", False, None, flip, self.last_clause)
 
     # ---- paragraphs ----
     def novel_para(self, ctx: dict[str, str]) -> list[Spec]:
@@ -400,6 +419,11 @@ def ordinal(n: int) -> str:
 
 def _initials(first: str, last: str) -> str:
     return "".join(f[0] + "." for f in first.split()) + " " + last
+
+
+def story_ctx(rng: random.Random) -> dict[str, str]:
+    """Names, titles and places of a new event (public form of ``_story_ctx``)."""
+    return _story_ctx(rng)
 
 
 def _story_ctx(rng: random.Random) -> dict[str, str]:
