@@ -137,8 +137,9 @@ def tfidf_max(queries: Sequence[str], refs: Sequence[str]) -> np.ndarray:
     return np.asarray(sims.max(axis=1).todense()).ravel()
 
 
-def duplicate_baseline(texts: Sequence[str], ids: Sequence[str], story_of: dict, kind: str):
-    """Best pair F1 over thresholds of whole-document MinHash Jaccard or TF-IDF cosine."""
+def baseline_similarities(texts: Sequence[str], kind: str) -> np.ndarray:
+    """All-pairs whole-document similarity: MinHash Jaccard (``kind="minhash"``, word
+    3-shingles) or TF-IDF cosine (``"tfidf"``); zero diagonal."""
     if kind == "minhash":
         sig = minhash_matrix(texts)
         sims = np.stack([(sig[i][None, :] == sig).mean(axis=1) for i in range(len(texts))])
@@ -148,11 +149,51 @@ def duplicate_baseline(texts: Sequence[str], ids: Sequence[str], story_of: dict,
         m = TfidfVectorizer(sublinear_tf=True).fit_transform(texts)
         sims = (m @ m.T).toarray()
     np.fill_diagonal(sims, 0)
+    return sims
+
+
+def groups_at(ids: Sequence[str], sims: np.ndarray, threshold: float) -> list[list[str]]:
+    """Connected components of the pairs whose similarity reaches ``threshold``."""
+    edges = np.argwhere(np.triu(sims >= threshold))
+    return [[ids[i] for i in g] for g in components(len(ids), edges)]
+
+
+def duplicate_baseline(
+    texts: Sequence[str],
+    ids: Sequence[str],
+    story_of: dict,
+    kind: str,
+    *,
+    threshold: float | None = None,
+    score_ids: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Pair metrics of whole-document MinHash Jaccard or TF-IDF cosine groups.
+
+    With ``threshold`` None, the best pair F1 over the grid (oracle); else at ``threshold``
+    (e.g. one chosen on another seed). ``score_ids`` restricts the scored pairs to a subset.
+    """
+    sims = baseline_similarities(texts, kind)
+    grid = GRID if threshold is None else [threshold]
     best: dict[str, Any] = {"f1": -1.0}
-    for t in GRID:
-        edges = np.argwhere(np.triu(sims >= t))
-        groups = [[ids[i] for i in g] for g in components(len(ids), edges)]
-        m = duplicate_metrics(groups, story_of, ids)
+    for t in grid:
+        m = duplicate_metrics(groups_at(ids, sims, t), story_of, score_ids or ids)
         if m["f1"] > best["f1"]:
             best = {"threshold": float(t), **m}
     return best
+
+
+def merged_pairs(pred_groups: Sequence[Sequence[str]], forbidden: set[frozenset[str]]) -> int:
+    """How many of the ``forbidden`` pairs (hard negatives) the groups put together."""
+    return len(pairs_of_groups(pred_groups) & forbidden)
+
+
+def scored_groups(
+    ids: Sequence[str], scored: dict[frozenset[str], float], threshold: float
+) -> list[list[str]]:
+    """Connected components of the scored pairs at or above ``threshold``."""
+    pos = {a: i for i, a in enumerate(ids)}
+    edges = np.asarray(
+        [sorted((pos[a], pos[b])) for p, s in scored.items() if s >= threshold for a, b in [p]],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    return [[ids[i] for i in g] for g in components(len(ids), edges)]
