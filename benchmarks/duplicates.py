@@ -29,8 +29,9 @@ from typing import Any
 from _common import machine_info, write_json
 from quality_metrics import (
     GRID,
-    duplicate_baseline,
+    baseline_similarities,
     duplicate_metrics,
+    groups_at,
     merged_pairs,
     scored_groups,
 )
@@ -77,7 +78,8 @@ def method_scores(synth: SynthCorpus, pairs: dict, threshold: float) -> dict[str
     groups = scored_groups(subsets["all"], pairs, threshold)
     out: dict[str, Any] = {"threshold": threshold}
     for name in SUBSETS:
-        out[name] = duplicate_metrics(groups, synth.story_of, subsets[name])
+        if subsets[name]:  # no hard set with --hard 0
+            out[name] = duplicate_metrics(groups, synth.story_of, subsets[name])
     out["twin_pairs"] = len(synth.twin_pairs())
     out["twin_pairs_merged"] = merged_pairs(groups, synth.twin_pairs())
     return out
@@ -91,20 +93,24 @@ def best_method_threshold(synth: SynthCorpus, pairs: dict) -> float:
 
 def baseline_scores(synth: SynthCorpus, kind: str, tuned: float | None) -> dict[str, Any]:
     """A baseline's oracle (best threshold on this corpus) and, with ``tuned``, its scores
-    at a threshold chosen on the tuning seed; per subset."""
-    texts = [a.text for a in synth.articles]
+    at a threshold chosen on the tuning seed; per subset, with merged twin pairs."""
+    ids = [a.id for a in synth.articles]
+    sims = baseline_similarities([a.text for a in synth.articles], kind)
     subsets = _subset_ids(synth)
+    oracle = max(
+        GRID, key=lambda t: duplicate_metrics(groups_at(ids, sims, t), synth.story_of, ids)["f1"]
+    )
     out: dict[str, Any] = {}
-    for mode, thr in (("oracle", None), ("tuned", tuned)):
-        if mode == "tuned" and tuned is None:
+    for mode, thr in (("oracle", float(oracle)), ("tuned", tuned)):
+        if thr is None:
             continue
-        oracle = duplicate_baseline(texts, subsets["all"], synth.story_of, kind, threshold=thr)
-        t = oracle["threshold"]
-        out[mode] = {"threshold": t}
+        groups = groups_at(ids, sims, thr)
+        out[mode] = {"threshold": thr}
         for name in SUBSETS:
-            out[mode][name] = duplicate_baseline(
-                texts, subsets["all"], synth.story_of, kind, threshold=t, score_ids=subsets[name]
-            )
+            if subsets[name]:
+                out[mode][name] = duplicate_metrics(groups, synth.story_of, subsets[name])
+        out[mode]["twin_pairs"] = len(synth.twin_pairs())
+        out[mode]["twin_pairs_merged"] = merged_pairs(groups, synth.twin_pairs())
     return out
 
 
@@ -185,9 +191,12 @@ def print_table(results: dict[str, Any]) -> None:
     for label, m in rows:
         w(f"{label:<24} {m['threshold']:5.3f}")
         for name in SUBSETS:
-            s = m[name]
+            s = m.get(name)
+            if s is None:
+                w(f" {'-':>7} {'-':>7} {'-':>8} {'-':>8}")
+                continue
             w(f" {s['precision']:7.3f} {s['recall']:7.3f} {s['f1']:8.3f} {s['ari']:8.3f}")
-        tw = f"{m['twin_pairs_merged']}/{m['twin_pairs']}" if "twin_pairs" in m else "-"
+        tw = f"{m['twin_pairs_merged']}/{m['twin_pairs']}"
         w(f" {tw:>13}\n")
 
 
