@@ -111,28 +111,57 @@ def test_dice_symmetric_and_bounded() -> None:
     assert dice(a, content_profile("Weather forecast for tomorrow")) == 0.0
 
 
-def test_novel_spans_marks_differing_name_with_offsets() -> None:
+def test_novel_spans_marks_whole_name_with_offsets() -> None:
+    # A rank and a name are one slot fill: one differing word makes the whole run novel.
     full = "Colonel General Zakir Hasanov welcomed the guests"
     short = "Colonel General Z. Hasanov welcomed the guests"
     spans = novel_spans(full, short)
-    assert spans == (Span(16, 21, "Zakir"),)
-    assert full[spans[0].start : spans[0].end] == "Zakir"
+    assert spans == (Span(0, 29, "Colonel General Zakir Hasanov"),)
 
     shifted = novel_spans(full, short, offset=100)
-    assert shifted == (Span(116, 121, "Zakir"),)
+    assert shifted == (Span(100, 129, "Colonel General Zakir Hasanov"),)
 
     back = novel_spans(short, full, offset=7)
-    assert [s.text for s in back] == ["Z"]
-    assert back[0].start == 7 + short.index("Z.")
+    assert [s.text for s in back] == ["Colonel General Z. Hasanov"]
+    assert back[0].start == 7
 
 
 def test_novel_spans_marks_names_and_numbers() -> None:
     text = "Colonel General Zakir Hasanov welcomed 15 guests"
     ref = "Colonel General Karim Valiyev welcomed 20 guests"
     spans = novel_spans(text, ref, offset=10)
-    assert [s.text for s in spans] == ["Zakir Hasanov", "15"]
+    assert [s.text for s in spans] == ["Colonel General Zakir Hasanov", "15"]
     for s in spans:
         assert text[s.start - 10 : s.end - 10] == s.text
+
+
+def test_novel_spans_title_takes_its_function_words_and_determiner() -> None:
+    text = "He met the Head of the Defense Industry Agency of Poland on a visit."
+    refs = [
+        "He met the Chief of the General Staff of Georgia on a visit.",
+        "He met the Commander of the Air Force of Hungary on a visit.",
+    ]
+    assert [s.text for s in novel_spans(text, refs)] == [
+        "the Head of the Defense Industry Agency of Poland"
+    ]
+
+
+def test_novel_spans_lowercase_wording_of_any_reference_is_formula() -> None:
+    # "met with" is another wording of the formula (one reference has it); the name is not.
+    text = "The minister met with the Polish delegation in Baku."
+    refs = [
+        "The minister received the Georgian delegation in Baku.",
+        "The minister met with the Italian delegation in Baku.",
+    ]
+    assert [s.text for s in novel_spans(text, refs)] == ["Polish"]
+
+
+def test_novel_spans_country_most_references_share_is_formula() -> None:
+    text = "They discussed ties between Poland and Azerbaijan."
+    refs = [f"They discussed ties between {c} and Azerbaijan." for c in ("Italy", "Georgia")]
+    assert [s.text for s in novel_spans(text, refs)] == ["Poland"]
+    with pytest.raises(ValueError):
+        novel_spans(text, refs, agree=0)
 
 
 def test_novel_spans_empty_for_identical_and_spelling_variants() -> None:
