@@ -131,10 +131,11 @@ def test_own_article_is_not_excluded_here() -> None:
 
 def test_novel_spans_point_into_article() -> None:
     res = judge(QUERY, [cand(1, "a")], template_of={}, story_of={})
-    assert [s.text for s in res.novel_spans] == ["Karim Valiyev"]
+    # The rank and the name are one slot fill.
+    assert [s.text for s in res.novel_spans] == ["Colonel General Karim Valiyev"]
     span = res.novel_spans[0]
-    assert span.start == QUERY.start + QUERY.text.index("Karim")
-    assert span.end - span.start == len("Karim Valiyev")
+    assert span.start == QUERY.start + QUERY.text.index("Colonel")
+    assert span.end - span.start == len("Colonel General Karim Valiyev")
 
 
 def test_max_matches_and_match_fields() -> None:
