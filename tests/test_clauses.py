@@ -45,7 +45,7 @@ def test_clause_key_folds_numbers_and_names():
 def test_attribution_clause_is_found_in_a_new_sentence():
     table = _table()
     text = f"The minister presented awards to 19 servicemen, {ATTR}."
-    hit = best_hit(table.hits(text, story_of={}), min_support=3)
+    hit = best_hit(table.hits(text), min_support=3)
     assert hit is not None and text[hit.start : hit.end] == ATTR
     assert hit.stories == 4 and hit.detachable
 
@@ -53,7 +53,7 @@ def test_attribution_clause_is_found_in_a_new_sentence():
 def test_clause_of_a_recurring_frame_is_not_detachable():
     table = _table()
     text = FRAME.format("Baltic Defence").capitalize() + "."
-    hits = table.hits(text, story_of={})
+    hits = table.hits(text)
     assert hits and not any(h.detachable for h in hits)
     assert best_hit(hits, min_support=3) is None
 
@@ -62,7 +62,7 @@ def test_apply_clause_turns_a_novel_sentence_into_template():
     text = f"The minister presented awards to 19 servicemen, {ATTR}."
     p = Passage("q", "sentence", 0, 0, 100, 100 + len(text), text)
     res = PassageResult(passage=p, status="novel", novelty=0.9)
-    hit = best_hit(_table().hits(text, story_of={}), min_support=3)
+    hit = best_hit(_table().hits(text), min_support=3)
     out = apply_clause(res, hit)
     assert out.status == "template"
     assert out.novelty < 0.9

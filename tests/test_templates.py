@@ -211,3 +211,73 @@ def test_huge_component_of_identical_vectors_terminates_as_one_template():
     clusters = tm.mine_clusters(vectors, texts, stories, neighbors, sims, min_support=3)
     assert len(clusters) == 1
     assert clusters[0].stories == n and len(clusters[0].members) == n
+
+
+def _family(base: str, names: list[str]) -> list[str]:
+    return [base.format(n) for n in names]
+
+
+NAMES = [
+    f"{a} {b}"
+    for a in ("Karim", "Zakir", "Elchin", "Ramiz", "Tural", "Anar")
+    for b in ("Valiyev", "Hasanov", "Ersoy", "Guliyev", "Mammadov", "Aliyev", "Huseynov")
+]
+
+
+def test_large_component_cut_by_k_means_is_merged_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A component too big for a dense matrix is cut into k-means cells; a formula whose
+    variants fall into several cells comes back as one template, another formula stays
+    apart."""
+    from protocol_match import templates as tm
+
+    monkeypatch.setattr(tm, "_DENSE_LIMIT", 20)
+    monkeypatch.setattr(tm, "_CELL", 10)
+    welcome = _family("Colonel General {} welcomed the guests and expressed satisfaction.", NAMES)
+    wreath = _family("The delegation led by {} laid a wreath at the Eternal Flame monument.", NAMES)
+    texts = welcome + wreath
+    stories = list(range(len(texts)))
+    vecs = fake_embed(texts)
+    nb, sims = all_pairs(vecs)
+    merges: list[int] = []
+    real_merge = tm._merge_parts
+
+    def spy(parts, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        out = real_merge(parts, *args, **kw)
+        merges.append(len(parts) - len(out))
+        return out
+
+    monkeypatch.setattr(tm, "_merge_parts", spy)
+    clusters = tm.mine_clusters(vecs, texts, np.array(stories), nb, sims, min_support=3)
+    assert merges and max(merges) > 0, "the k-means path ran and merged cell clusters"
+    sets = [set(c.members) for c in clusters]
+    first, second = set(range(len(welcome))), set(range(len(welcome), len(texts)))
+    assert not any(s & first and s & second for s in sets)
+    assert max(len(s & first) for s in sets) == len(first)
+    assert max(len(s & second) for s in sets) == len(second)
+
+
+def test_mine_passages_collapses_identical_texts() -> None:
+    """A verbatim formula in many stories is one node: its copies do not crowd its
+    paraphrases out of the kNN graph, and every copy is a member."""
+    from protocol_match.templates import mine_passages
+
+    texts = [FORMULA] * 30 + [FORMULA.replace("Zakir Hasanov", n) for n in NAMES[:5]] + UNRELATED
+    stories = np.arange(len(texts))
+    clusters = mine_passages(fake_embed(texts), texts, stories, k=3, min_support=3)
+    assert len(clusters) == 1
+    (c,) = clusters
+    assert sorted(c.members) == list(range(35))
+    assert c.stories == 35
+    assert texts[c.medoid] == FORMULA  # the most repeated wording is the medoid
+
+
+def test_mine_passages_same_story_copies_are_not_support() -> None:
+    texts = [FORMULA] * 5 + UNRELATED
+    stories = np.array([7] * 5 + [1, 2, 3, 4])
+    assert mine_passages_default(texts, stories) == []
+
+
+def mine_passages_default(texts: list[str], stories: np.ndarray) -> list[Cluster]:
+    from protocol_match.templates import mine_passages
+
+    return mine_passages(fake_embed(texts), texts, stories, min_support=2)

@@ -14,10 +14,12 @@ judged as a whole). Pure functions and one in-memory table.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from .lexical import new_figures, stem, tokens, word_weight
 from .records import Span
@@ -33,6 +35,7 @@ _NAME_WEIGHT = 4.0
 # A matched clause is part of a recurring frame when this share of the rest of the sentence's
 # content words is made of words that most of the clause's other sentences also have.
 FRAME_SHARE = 0.3
+_MARKS = frozenset({"#", "@"})  # number / name placeholders: never a frame word
 
 
 @dataclass(frozen=True)
@@ -65,80 +68,187 @@ def edge_groups(text: str) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _stems(text: str) -> list[str]:
-    """Content stems; numbers fold to "#" and runs of rare capitalized words (names, outlets)
-    to one "@", so a clause recurs whoever it names."""
-    out: list[str] = []
-    for _, _, w in tokens(text):
+def _stem_tokens(text: str) -> list[tuple[int, int, str | None]]:
+    """(start, end, stem) of every word; numbers are "#", rare capitalized words (names,
+    outlets) "@", function words None."""
+    out: list[tuple[int, int, str | None]] = []
+    for s, e, w in tokens(text):
         if w[0].isdigit():
-            out.append("#")
+            out.append((s, e, "#"))
         elif w[0].isupper() and word_weight(w) >= _NAME_WEIGHT:
-            if not out or out[-1] != "@":
-                out.append("@")
-        elif word_weight(w) > 0:
-            out.append(stem(w))
+            out.append((s, e, "@"))
+        else:
+            out.append((s, e, stem(w) if word_weight(w) > 0 else None))
     return out
+
+
+def _fold(stems: Iterable[str | None]) -> list[str]:
+    """Content stems with each run of names folded to one "@", so a clause recurs whoever
+    it names."""
+    out: list[str] = []
+    for st in stems:
+        if st is None or (st == "@" and out and out[-1] == "@"):
+            continue
+        out.append(st)
+    return out
+
+
+def _key_of(stems: list[str]) -> tuple[str, ...] | None:
+    return tuple(stems) if MIN_WORDS <= len(stems) <= MAX_WORDS else None
 
 
 def clause_key(text: str) -> tuple[str, ...] | None:
     """Lexical key of a clause group, or None when it is too short or too long."""
-    stems = _stems(text)
-    if not MIN_WORDS <= len(stems) <= MAX_WORDS:
-        return None
-    return tuple(stems)
+    return _key_of(_fold(st for _, _, st in _stem_tokens(text)))
 
 
-@dataclass
+def key_hash(key: tuple[str, ...]) -> int:
+    """Stable signed 64-bit id of a clause key (how the store indexes the table)."""
+    digest = hashlib.blake2b("\x1f".join(key).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def sentence_groups(text: str, *, whole: bool = True) -> list[tuple[int, int, int, int, int]]:
+    """(start, end, rest start, rest end, key hash) of every keyed clause group of a
+    sentence: its leading/trailing groups and, with ``whole``, the sentence itself (a
+    stand-alone formula can be glued to a new fact elsewhere)."""
+    toks = _stem_tokens(text)
+    groups = edge_groups(text)
+    if whole:
+        groups.append((0, len(text.rstrip(" .!?")), 0, 0))
+    out = []
+    for s, e, rs, re_ in groups:
+        key = _key_of(_fold(st for a, b, st in toks if a >= s and b <= e))
+        if key is not None:
+            out.append((s, e, rs, re_, key_hash(key)))
+    return out
+
+
+def _rest_stems(text: str, start: int, end: int) -> frozenset[str]:
+    return frozenset(
+        st for _, _, st in _stem_tokens(text[start:end]) if st is not None and st not in _MARKS
+    )
+
+
+@dataclass(frozen=True)
+class ClauseEntry:
+    """What the corpus knows about one recurring clause key."""
+
+    stories: int  # distinct stories carrying it
+    uses: int  # sentences carrying it
+    # (article id, story id) of every carrier while there are few; None past SMALL_STORIES.
+    members: tuple[tuple[str, str], ...] | None
+    # Stems that more than half of its sentences carry outside the clause (a frame's words).
+    frame: frozenset[str]
+
+    def to_json(self) -> str:
+        members = None if self.members is None else [list(m) for m in self.members]
+        data = {"s": self.stories, "u": self.uses, "m": members, "f": sorted(self.frame)}
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> ClauseEntry:
+        d = json.loads(text)
+        members = None if d["m"] is None else tuple((a, st) for a, st in d["m"])
+        return cls(int(d["s"]), int(d["u"]), members, frozenset(d["f"]))
+
+    def stories_without(self, article: str | None) -> int:
+        """Story support when ``article`` (the one being compared) is left out."""
+        if self.members is None:
+            # Many stories: leaving one article out removes at most one of them.
+            return self.stories - (1 if article else 0)
+        return len({st for a, st in self.members if a != article})
+
+
+# Past this many stories the exact carriers are not kept: no min_support is that high.
+SMALL_STORIES = 16
+
+
 class ClauseTable:
-    """Story support of the leading/trailing clause groups of the corpus's sentences."""
+    """Story support of the leading/trailing clause groups of the corpus's sentences.
 
-    stories: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
-    articles: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
-    # Per key: how many of its sentences hold each stem in the rest of the sentence.
-    rests: dict[tuple[str, ...], Counter] = field(default_factory=dict)
-    uses: Counter = field(default_factory=Counter)
+    Built in memory with :meth:`build` or read from the store through ``fetch`` (a callable
+    taking key hashes and returning the entries it knows), so compare never rebuilds it.
+    """
+
+    def __init__(self, fetch: Callable[[list[int]], Mapping[int, ClauseEntry]]) -> None:
+        self._fetch = fetch
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, str]]) -> ClauseTable:
-        """From (article id, story id, sentence text) rows."""
-        table = cls()
-        for article, story, text in rows:
-            # The whole sentence too: a stand-alone formula can be glued to a new fact.
-            groups = edge_groups(text) + [(0, len(text.rstrip(" .!?")), 0, 0)]
-            for s, e, rs, re_ in groups:
-                key = clause_key(text[s:e])
-                if key is None:
-                    continue
-                table.stories.setdefault(key, set()).add(story)
-                table.articles.setdefault(key, set()).add(article)
-                table.rests.setdefault(key, Counter()).update(set(_stems(text[rs:re_])))
-                table.uses[key] += 1
-        # Keys seen in one story only can never reach min_support: drop them to save memory.
-        for key in [k for k, v in table.stories.items() if len(v) < 2]:
-            del table.stories[key], table.articles[key], table.rests[key], table.uses[key]
-        return table
+        """From (article id, story id, sentence text) rows, in memory."""
+        entries = dict(build_entries(rows))
+        return cls(lambda keys: {k: entries[k] for k in keys if k in entries})
 
-    def hits(
-        self, text: str, *, story_of: dict[str, str], exclude: str | None = None
-    ) -> list[ClauseHit]:
+    def hits(self, text: str, *, exclude: str | None = None) -> list[ClauseHit]:
         """The recurring leading/trailing clause groups of ``text``, longest first."""
+        groups = sentence_groups(text, whole=False)
+        found = self._fetch(sorted({g[4] for g in groups}))
         out = []
-        for s, e, rs, re_ in edge_groups(text):
-            key = clause_key(text[s:e])
-            if key is None or key not in self.stories:
+        for s, e, rs, re_, h in groups:
+            entry = found.get(h)
+            if entry is None:
                 continue
-            arts = self.articles[key] - ({exclude} if exclude else set())
-            stories = {story_of.get(a, a) for a in arts}
-            if len(stories) < 2:
+            stories = entry.stories_without(exclude)
+            if stories < 2:
                 continue
-            share, words = _frame_share(text[rs:re_], self.rests[key], self.uses[key])
+            share, words = _frame_share(text[rs:re_], entry.frame)
             figures = new_figures([Span(s, e, text[s:e])], text)
-            out.append(ClauseHit(s, e, len(stories), share, words, figures))
+            out.append(ClauseHit(s, e, stories, share, words, figures))
         out.sort(key=lambda h: -(h.end - h.start))
         return out
 
 
-def _frame_share(rest: str, counts: Counter, uses: int) -> tuple[float, int]:
+def build_entries(rows: Iterable[tuple[str, str, str]]) -> Iterator[tuple[int, ClauseEntry]]:
+    """(key hash, entry) of every clause key carried by sentences of at least two stories.
+
+    Each distinct sentence text is tokenized once (formulas repeat verbatim), and carriers
+    are gathered only for keys already seen in a second story, so the memory follows the
+    recurring keys, not every clause of the corpus.
+    """
+    by_text: dict[str, list[tuple[int, frozenset[str]]]] = {}
+    first_story: dict[int, str] = {}
+    members: dict[int, list[tuple[str, str, frozenset[str]]]] = {}
+    pending: dict[int, list[tuple[str, str, frozenset[str]]]] = {}
+    for article, story, text in rows:
+        groups = by_text.get(text)
+        if groups is None:
+            groups = by_text[text] = [
+                (g[4], _rest_stems(text, g[2], g[3])) for g in sentence_groups(text)
+            ]
+        for h, rest in groups:
+            carrier = (article, story, rest)
+            if h in members:
+                members[h].append(carrier)
+            elif h not in first_story:
+                first_story[h] = story
+                pending[h] = [carrier]
+            elif first_story[h] == story:
+                pending[h].append(carrier)
+            else:
+                members[h] = pending.pop(h) + [carrier]
+    for h, carriers in members.items():
+        stories = {st for _, st, _ in carriers}
+        counts: Counter = Counter()
+        for _, _, rest in carriers:
+            counts.update(rest)
+        uses = len(carriers)
+        yield (
+            h,
+            ClauseEntry(
+                stories=len(stories),
+                uses=uses,
+                members=(
+                    tuple(sorted({(a, st) for a, st, _ in carriers}))
+                    if len(stories) <= SMALL_STORIES
+                    else None
+                ),
+                frame=frozenset(st for st, c in counts.items() if c * 2 > uses),
+            ),
+        )
+
+
+def _frame_share(rest: str, frame: frozenset[str]) -> tuple[float, int]:
     """Share (and number) of the rest's content words that most of the clause's sentences
     also carry."""
     # Unweighted: a frame's slot fills are rare words and would outweigh its fixed wording.
@@ -147,7 +257,7 @@ def _frame_share(rest: str, counts: Counter, uses: int) -> tuple[float, int]:
         if word_weight(w) <= 0 or w[0].isdigit():
             continue
         total += 1
-        shared += counts.get(stem(w), 0) * 2 > uses
+        shared += stem(w) in frame
     return (shared / total if total else 1.0), shared
 
 

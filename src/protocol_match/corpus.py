@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .clauses import ClauseTable, best_hit
+from .clauses import ClauseEntry, ClauseTable, best_hit, build_entries
 from .compare import (
     Candidate,
     JudgeSettings,
@@ -49,7 +49,7 @@ from .records import (
 from .scoring import DEFAULT_THRESHOLD
 from .segment import segment
 from .store import Store, store_exists
-from .templates import is_chrome, mine_clusters
+from .templates import is_chrome, mine_passages
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +324,7 @@ class Corpus:
             apply_clause(
                 r,
                 best_hit(
-                    clauses.hits(r.passage.text, story_of=stories, exclude=article.id),
+                    clauses.hits(r.passage.text, exclude=article.id),
                     settings.min_support,
                 ),
             )
@@ -365,8 +365,10 @@ class Corpus:
         index = self.store.index(level)
         if len(index) == 0:
             return [[] for _ in range(len(queries))]
-        # Ask for extra neighbours: the article's own passages are dropped afterwards.
-        sims, ids = index.search(queries, min(len(index), k + 40 if exclude else k))
+        # An article already in the store: ask for extra neighbours, its own passages are
+        # dropped afterwards. A new article needs none (fetching them cost a third of a compare).
+        stored = exclude is not None and bool(self.store.existing_ids([exclude]))
+        sims, ids = index.search(queries, min(len(index), k + 40 if stored else k))
         rows = self.store.passages([int(i) for i in np.unique(ids) if i >= 0])
         out = []
         for qs, qi in zip(sims, ids, strict=True):
@@ -434,7 +436,9 @@ class Corpus:
     def _templates_fresh(self, params: dict) -> bool:
         stored = json.loads(self.store.get_meta("template_params") or "{}")
         at = self.store.get_meta("templates_at_count")
-        return stored == params and at == str(self.store.count("article"))
+        fresh = stored == params and at == str(self.store.count("article"))
+        # A store mined before the clause table existed is mined again once.
+        return fresh and self.store.has_clauses()
 
     def templates(
         self,
@@ -478,16 +482,13 @@ class Corpus:
         return self._stories_cache[1]
 
     def _clause_table(self) -> ClauseTable:
-        """Clause support table of the stored sentences, cached with the templates."""
-        stamp = self.store.get_meta("templates_at_count") or ""
-        cache = getattr(self, "_clause_cache", None)
-        if cache is None or cache[0] != stamp:
-            stories = self._stories()
-            _, art_ids, texts = self.store.level_texts("sentence")
-            rows = ((a, stories.get(a, a), t) for a, t in zip(art_ids, texts, strict=True))
-            cache = (stamp, ClauseTable.build(rows))
-            self._clause_cache = cache
-        return cache[1]
+        """The recurring-clause table saved by the last mining, read key by key."""
+
+        def fetch(keys: list[int]) -> dict[int, ClauseEntry]:
+            found = self.store.clause_entries(keys)
+            return {k: ClauseEntry.from_json(v) for k, v in found.items()}
+
+        return ClauseTable(fetch)
 
     def _load_templates(self) -> tuple[list[Template], dict[int, int]]:
         stamp = (self.store.get_meta("templates_at_count") or "") + (
@@ -516,8 +517,6 @@ class Corpus:
         return self._template_cache[1], self._template_cache[2]
 
     def _mine(self, params: dict, progress: ProgressFn | None) -> None:
-        from .index import knn_graph
-
         groups = self.duplicates()
         table = self.store.article_table()
         stories_map = story_ids([r[1] for r in table], groups)
@@ -525,23 +524,22 @@ class Corpus:
         templates: list[dict] = []
         members: list[tuple[int, int, float]] = []
         seen_texts: set[str] = set()
+        clauses: list[tuple[int, str]] = []
         for level in ("sentence", "paragraph"):
             ids, art_ids, texts = self.store.level_texts(level)
+            if level == "sentence":
+                # Formula clauses inside content sentences, looked up by compare (clauses.py).
+                rows = ((a, stories_map[a], t) for a, t in zip(art_ids, texts, strict=True))
+                clauses = [(h, e.to_json()) for h, e in build_entries(rows)]
             if len(ids) < 2:
                 continue
             _, vecs = self.store.level_vectors(level)
-            index = self.store.index(level)
-            nb_sims, nb_ids = knn_graph(index, vecs, ids, k=min(10, len(ids) - 1))
-            pos = np.searchsorted(ids, np.where(nb_ids >= 0, nb_ids, ids[0]))
-            neighbors = np.where(nb_ids >= 0, pos, -1)
             story_codes = {s: i for i, s in enumerate(sorted(set(stories_map.values())))}
             stories = np.asarray([story_codes[stories_map[a]] for a in art_ids])
-            clusters = mine_clusters(
+            clusters = mine_passages(
                 vecs,
                 texts,
                 stories,
-                neighbors,
-                nb_sims,
                 threshold=params["threshold"],
                 min_support=params["min_support"],
             )
@@ -572,7 +570,7 @@ class Corpus:
                 )
             if progress:
                 progress("templates", 1, 2)
-        self.store.save_templates(templates, members, stories_map, params)
+        self.store.save_templates(templates, members, stories_map, params, clauses)
 
     # ----------------------------------------------------------------- duplicates
     def duplicates(

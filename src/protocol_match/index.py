@@ -647,3 +647,24 @@ def knn_graph(
         s, f = _drop_self(sims, found, ids[lo : lo + batch], k)
         out_s[lo : lo + batch], out_i[lo : lo + batch] = s, f
     return out_s, out_i
+
+
+def kmeans_labels(vectors: np.ndarray, k: int, *, seed: int = 0, niter: int = 12) -> np.ndarray:
+    """Spherical k-means (FAISS) of unit ``vectors`` into at most ``k`` cells: each vector's
+    cell. Trained on at most 256 points per cell, then every vector is assigned; used to cut
+    components of the template graph too big for a dense pairwise matrix."""
+    vectors = _check_vectors(vectors, "vectors")
+    n, d = vectors.shape
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    k = min(k, n)
+    if k == 1:
+        return np.zeros(n, dtype=np.int64)
+    faiss = _faiss()
+    km = faiss.Kmeans(d, k, niter=niter, seed=seed, spherical=True, verbose=False)
+    km.cp.max_points_per_centroid = 256
+    km.cp.min_points_per_centroid = 1  # few points per cell is expected here, not an error
+    with _threads(_DEFAULT_THREADS or 1):
+        km.train(vectors)
+        _, labels = km.index.search(vectors, 1)
+    return labels.ravel().astype(np.int64)

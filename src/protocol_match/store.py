@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS template_members (
 );
 CREATE INDEX IF NOT EXISTS template_members_passage ON template_members(passage);
 CREATE TABLE IF NOT EXISTS stories (article TEXT PRIMARY KEY, story TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS clauses (key INTEGER PRIMARY KEY, data TEXT NOT NULL);
 """
 
 
@@ -400,9 +401,17 @@ class Store:
         members: Sequence[tuple[int, int, float]],
         stories: dict[str, str],
         params: dict,
+        clauses: Iterable[tuple[int, str]] = (),
     ) -> None:
-        """Replace the mined templates (JSON each), their members and the story groups."""
+        """Replace the mined templates (JSON each), their members, the story groups and the
+        recurring-clause table (key hash, JSON entry), in one transaction."""
         with self._conn:
+            # Stores made before the clause table existed get it here.
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS clauses (key INTEGER PRIMARY KEY, data TEXT NOT NULL)"
+            )
+            self._conn.execute("DELETE FROM clauses")
+            self._conn.executemany("INSERT INTO clauses VALUES (?, ?)", clauses)
             self._conn.execute("DELETE FROM templates")
             self._conn.execute("DELETE FROM template_members")
             self._conn.execute("DELETE FROM stories")
@@ -421,6 +430,27 @@ class Store:
                 "INSERT OR REPLACE INTO meta VALUES ('templates_at_count', ?)",
                 (str(self.count("article")),),
             )
+
+    def has_clauses(self) -> bool:
+        """True when the store holds a clause table (stores mined before it existed don't)."""
+        row = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='clauses'"
+        ).fetchone()
+        return row is not None
+
+    def clause_entries(self, keys: Sequence[int]) -> dict[int, str]:
+        """JSON entries of the clause table for the given key hashes (those it holds)."""
+        out: dict[int, str] = {}
+        keys = list(keys)
+        for lo in range(0, len(keys), 500):  # SQLite caps bound parameters
+            chunk = keys[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self._conn.execute(
+                    f"SELECT key, data FROM clauses WHERE key IN ({marks})", chunk
+                ).fetchall()
+            )
+        return out
 
     def load_templates(self) -> list[dict]:
         rows = self._conn.execute("SELECT data FROM templates ORDER BY id").fetchall()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lexical import content_profile, dice
+from .profiles import ProfileMatrix
 from .scoring import DEFAULT_THRESHOLD, combine
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # matrix costs O(n^2) Python operations.
 _LEXICAL_LIMIT = 400
 _DENSE_LIMIT = 5000
+_IVF_GRAPH_FROM = 20_000
+_CELL = 1000  # texts per k-means cell when a component is cut
 
 
 @dataclass(frozen=True)
@@ -39,23 +41,112 @@ class Cluster:
     stories: int
 
 
-def mine_clusters(
+def mine_passages(
     vectors: np.ndarray,
     texts: Sequence[str],
     stories: np.ndarray,
+    *,
+    k: int = 10,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_support: int = 3,
+) -> list[Cluster]:
+    """Templates among passages: identical texts are collapsed to one node first.
+
+    A verbatim formula repeated in ten thousand articles is one node carrying the set of
+    its stories, not ten thousand nodes whose ``k`` nearest neighbours would all be copies
+    of each other (hiding its paraphrases from the kNN graph and making one giant
+    component). The kNN graph of the distinct texts is searched through a FAISS index
+    built for it; clusters are returned with passage positions, each member scored by its
+    text's score.
+    """
+    n = len(texts)
+    if vectors.shape[0] != n or len(stories) != n:
+        raise ValueError("vectors, texts and stories must have the same length")
+    if n == 0:
+        return []
+    node_of, first = collapse_texts(texts)
+    m = len(first)
+    story_sets: list[set[int]] = [set() for _ in range(m)]
+    for node, story in zip(node_of.tolist(), np.asarray(stories).tolist(), strict=True):
+        story_sets[node].add(story)
+    node_vecs = np.ascontiguousarray(vectors[first], dtype=np.float32)
+    if m > 1:
+        from .index import VectorIndex, knn_graph
+
+        # A kNN graph is m queries against m vectors: exact search is quadratic, so IVF
+        # (calibrated to recall@k >= 0.97 by VectorIndex) from a few ten thousand texts.
+        kind = "ivf" if m >= _IVF_GRAPH_FROM else "flat"
+        index = VectorIndex.build(node_vecs, np.arange(m, dtype=np.int64), kind=kind)
+        sims, neighbors = knn_graph(index, node_vecs, np.arange(m), k=min(k, m - 1))
+        del index
+    else:
+        sims = np.full((1, 1), -np.inf, dtype=np.float32)
+        neighbors = np.full((1, 1), -1, dtype=np.int64)
+    clusters = mine_clusters(
+        node_vecs,
+        [texts[i] for i in first],
+        [frozenset(s) for s in story_sets],
+        neighbors,
+        sims,
+        threshold=threshold,
+        min_support=min_support,
+        weights=np.bincount(node_of, minlength=m),
+    )
+    passages_of = _group_positions(node_of, m)
+    out = []
+    for cl in clusters:
+        members: list[int] = []
+        scores: list[float] = []
+        for node, score in zip(cl.members, cl.scores, strict=True):
+            members.extend(passages_of[node])
+            scores.extend([score] * len(passages_of[node]))
+        out.append(Cluster(tuple(members), members[0], tuple(scores), cl.stories))
+    log.info("collapsed %d passages to %d distinct texts", n, m)
+    return out
+
+
+def collapse_texts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(node_of, first)``: each text's node (distinct texts in first-seen order) and the
+    position of each node's first occurrence."""
+    seen: dict[str, int] = {}
+    node_of = np.empty(len(texts), dtype=np.int64)
+    first: list[int] = []
+    for i, text in enumerate(texts):
+        node = seen.get(text)
+        if node is None:
+            node = seen[text] = len(first)
+            first.append(i)
+        node_of[i] = node
+    return node_of, np.asarray(first, dtype=np.int64)
+
+
+def _group_positions(node_of: np.ndarray, m: int) -> list[list[int]]:
+    order = np.argsort(node_of, kind="stable")
+    bounds = np.searchsorted(node_of[order], np.arange(m + 1))
+    return [order[bounds[j] : bounds[j + 1]].tolist() for j in range(m)]
+
+
+def mine_clusters(
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    stories: np.ndarray | Sequence[frozenset[int]],
     neighbors: np.ndarray,
     neighbor_sims: np.ndarray,
     *,
     threshold: float = DEFAULT_THRESHOLD,
     min_support: int = 3,
+    weights: np.ndarray | None = None,
 ) -> list[Cluster]:
     """Cluster passages into templates.
 
+    ``stories[i]`` is passage ``i``'s story id, or (for a node standing for several
+    identical passages, see :func:`mine_passages`) the set of its stories; ``weights[i]``
+    is then how many passages the node stands for (it weighs the medoid choice).
     ``neighbors[i]`` holds positions (not ids) of the nearest passages of passage ``i``
     (``-1`` padding) and ``neighbor_sims[i]`` their cosine similarities. An edge joins two
-    passages of different stories whose combined semantic + lexical score reaches
-    ``threshold``; components are re-clustered against chaining, and clusters spanning at
-    least ``min_support`` stories are returned, largest support first.
+    passages unless both belong to one and the same story, when their combined semantic +
+    lexical score reaches ``threshold``; components are re-clustered against chaining, and
+    clusters spanning at least ``min_support`` stories are returned, largest support first.
     """
     n = len(texts)
     if vectors.shape[0] != n or len(stories) != n or neighbors.shape[0] != n:
@@ -66,24 +157,35 @@ def mine_clusters(
         raise ValueError("threshold must be between 0 and 1")
     if n == 0:
         return []
-    profile = _Profiles(texts)
-    rows, cols = _edges(neighbors, neighbor_sims, stories, profile, threshold)
-    if not rows:
-        return []
+    sets = _story_sets(stories)
+    # A node's story when it has exactly one, else -1: edges inside one story are dropped.
+    solo = np.asarray([next(iter(s)) if len(s) == 1 else -1 for s in sets], dtype=np.int64)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    profile = ProfileMatrix(texts)
+    rows, cols = _edges(neighbors, neighbor_sims, solo, profile, threshold)
 
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    comp_sizes = np.bincount(labels)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    parts = np.split(order, bounds)
+    log.info(
+        "%d edges, %d components, largest %d",
+        len(rows),
+        len(parts),
+        max(len(p) for p in parts),
+    )
     clusters: list[Cluster] = []
-    for comp in np.flatnonzero(comp_sizes > 1):
-        members = np.flatnonzero(labels == comp)
-        if len(set(stories[members].tolist())) < min_support:
+    for members in parts:
+        if len(members) == 1 and len(sets[members[0]]) < min_support:
+            continue
+        if len(frozenset().union(*(sets[i] for i in members))) < min_support:
             continue
         for part in _split(members, vectors, profile, threshold):
-            cluster = _make_cluster(part, vectors, profile, stories)
+            cluster = _make_cluster(part, vectors, profile, sets, w)
             if cluster.stories >= min_support:
                 clusters.append(cluster)
     clusters.sort(key=lambda c: (-c.stories, -len(c.members), c.medoid))
@@ -91,108 +193,54 @@ def mine_clusters(
     return clusters
 
 
-class _Profiles:
-    """Content profiles and pairwise dice of the passages being mined, memoized.
-
-    ``profiles(i)`` is computed once per distinct text (formulas repeat verbatim across
-    thousands of articles), so identical texts share one profile object, and
-    ``profiles.dice(a, b)`` is memoized per ordered pair of profile objects: a component's
-    pairs are scored again when its parts become clusters. The memo is dropped when it
-    grows past ``max_pairs``; results never depend on it.
-    """
-
-    def __init__(self, texts: Sequence[str], max_pairs: int = 4_000_000) -> None:
-        self._texts = texts
-        self._by_text: dict[str, dict[str, float]] = {}
-        self._pairs: dict[tuple[int, int], float] = {}
-        self._max_pairs = max_pairs
-
-    def __call__(self, i: int) -> dict[str, float]:
-        text = self._texts[i]
-        prof = self._by_text.get(text)
-        if prof is None:
-            prof = self._by_text[text] = content_profile(text)
-        return prof
-
-    def dice(self, a: dict[str, float], b: dict[str, float]) -> float:
-        # Keyed by identity and order: dice sums in a's order, so (b, a) may differ in
-        # the last bit, and the profiles live as long as this object.
-        key = (id(a), id(b))
-        value = self._pairs.get(key)
-        if value is None:
-            if len(self._pairs) >= self._max_pairs:
-                self._pairs.clear()
-            value = self._pairs[key] = dice(a, b)
-        return value
+def _story_sets(stories: np.ndarray | Sequence[frozenset[int]]) -> list[frozenset[int]]:
+    if isinstance(stories, np.ndarray):
+        return [frozenset((s,)) for s in stories.tolist()]
+    return [frozenset(s) for s in stories]
 
 
 def _edges(
     neighbors: np.ndarray,
     neighbor_sims: np.ndarray,
-    stories: np.ndarray,
-    profile: _Profiles,
+    solo: np.ndarray,
+    profile: ProfileMatrix,
     threshold: float,
 ) -> tuple[list[int], list[int]]:
-    """Graph edges (row-major kNN order): neighbours of another story whose combined score
-    reaches ``threshold``. The cheap semantic bound is applied to all pairs at once, so
-    the lexical score is computed only for pairs that can still pass."""
+    """Graph edges (row-major kNN order): neighbours not of the same single story
+    (``solo``: a node's only story, or -1) whose combined score reaches ``threshold``. The
+    cheap semantic bound is applied to all pairs at once, so the lexical score is computed
+    only for pairs that can still pass."""
     nb = np.asarray(neighbors)
     sims = np.asarray(neighbor_sims)
     n = nb.shape[0]
     own = np.arange(n)[:, None]
     ok = (nb >= 0) & (nb != own)
-    ok &= stories[np.where(ok, nb, 0)] != stories[:, None]
+    other = solo[np.where(ok, nb, 0)]
+    ok &= (other != solo[:, None]) | (solo[:, None] < 0)
     # Cheap bound first: the lexical half can add at most 0.5.
     ok &= ~(0.5 * (sims + 1.0) < threshold)
     src, col = np.nonzero(ok)
     dst = nb[src, col]
-    lex = np.fromiter(
-        (profile.dice(profile(int(i)), profile(int(j))) for i, j in zip(src, dst, strict=True)),
-        dtype=np.float64,
-        count=len(src),
-    )
+    lex = profile.pairs(src, dst)
     keep = combine(sims[src, col], lex) >= threshold
     return src[keep].tolist(), dst[keep].astype(int).tolist()
 
 
-def _pair_scores(members: np.ndarray, vectors: np.ndarray, profile: _Profiles) -> np.ndarray:
+def _pair_scores(members: np.ndarray, vectors: np.ndarray, profile: ProfileMatrix) -> np.ndarray:
     sims = vectors[members] @ vectors[members].T
     if len(members) > _LEXICAL_LIMIT:
         return sims
-    profs = [profile(int(i)) for i in members]
-    lex = np.eye(len(members))
-    pair = profile.dice
-    for a in range(len(members)):
-        pa = profs[a]
-        for b in range(a + 1, len(members)):
-            lex[a, b] = lex[b, a] = pair(pa, profs[b])
-    return combine(sims, lex)
+    return combine(sims, profile.dense(members))
 
 
-def _split(members: np.ndarray, vectors: np.ndarray, profile: _Profiles, threshold: float) -> list:
+def _split(
+    members: np.ndarray, vectors: np.ndarray, profile: ProfileMatrix, threshold: float
+) -> list[np.ndarray]:
     """Average-linkage re-clustering of one component, cut at ``threshold``."""
     if len(members) <= 2:
         return [members]
     if len(members) > _DENSE_LIMIT:
-        # Too big for a dense matrix: recurse on embeddings with a stricter cut.
-        log.warning("component of %d passages split by k-means", len(members))
-        from sklearn.cluster import MiniBatchKMeans
-
-        k = max(2, len(members) // 1000)
-        labels = MiniBatchKMeans(n_clusters=k, random_state=0, n_init=3).fit_predict(
-            vectors[members]
-        )
-        if np.bincount(labels, minlength=k).max() == len(members):
-            # k-means put everything in one cluster: the passages are (near-)identical
-            # vectors, e.g. one verbatim formula in thousands of articles. Recursing would
-            # never end; they are one template.
-            return [members]
-        out = []
-        for lab in range(k):
-            part = members[labels == lab]
-            if len(part):  # k-means can leave a cluster empty
-                out.extend(_split(part, vectors, profile, threshold))
-        return out
+        return _split_large(members, vectors, profile, threshold)
     from sklearn.cluster import AgglomerativeClustering
 
     scores = _pair_scores(members, vectors, profile)
@@ -207,26 +255,106 @@ def _split(members: np.ndarray, vectors: np.ndarray, profile: _Profiles, thresho
     return [members[labels == lab] for lab in np.unique(labels)]
 
 
+def _split_large(
+    members: np.ndarray, vectors: np.ndarray, profile: ProfileMatrix, threshold: float
+) -> list[np.ndarray]:
+    """A component too big for a dense matrix (formula families chained by near matches):
+    cut into k-means cells of about ``_CELL`` texts, cluster each cell, then merge the
+    cells' clusters whose centroids match (one formula cut by a cell border is one
+    template again)."""
+    from .index import kmeans_labels
+
+    log.info("component of %d texts cut by k-means", len(members))
+    labels = kmeans_labels(vectors[members], max(2, len(members) // _CELL))
+    if np.bincount(labels).max() == len(members):
+        # One cell: (near-)identical vectors. Recursing would never end; one template.
+        return [members]
+    parts: list[np.ndarray] = []
+    cells: list[int] = []
+    for lab in np.unique(labels):
+        found = _split(members[labels == lab], vectors, profile, threshold)
+        parts.extend(found)
+        cells.extend([int(lab)] * len(found))
+    return _merge_parts(parts, cells, vectors, profile, threshold)
+
+
+def _merge_parts(
+    parts: list[np.ndarray],
+    cells: list[int],
+    vectors: np.ndarray,
+    profile: ProfileMatrix,
+    threshold: float,
+) -> list[np.ndarray]:
+    """Average linkage over the clusters' representatives (normalized centroid; the member
+    nearest it for the lexical half), cut at ``threshold``; singletons stay as they are.
+    Clusters of one cell are never joined directly: their own linkage kept them apart."""
+    keep = [i for i, p in enumerate(parts) if len(p) > 1]
+    multi = [parts[i] for i in keep]
+    cell = np.asarray([cells[i] for i in keep])
+    rest = [p for p in parts if len(p) == 1]
+    if len(multi) < 2 or len(multi) > _DENSE_LIMIT:
+        if len(multi) > _DENSE_LIMIT:
+            log.warning("%d clusters of one component left unmerged", len(multi))
+        return parts
+    cents = np.stack([vectors[p].mean(axis=0) for p in multi])
+    cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+    reps = np.asarray(
+        [p[int(np.argmax(vectors[p] @ c))] for p, c in zip(multi, cents, strict=True)]
+    )
+    sims = cents @ cents.T
+    # Lexical half only where it can matter: it adds at most 0.5 (the cheap bound).
+    src, dst = np.nonzero(np.triu(0.5 * (sims + 1.0) >= threshold, k=1))
+    lex = np.zeros_like(sims)
+    lex[src, dst] = lex[dst, src] = profile.pairs(reps[src], reps[dst])
+    np.fill_diagonal(lex, 1.0)
+    from sklearn.cluster import AgglomerativeClustering
+
+    dist = np.clip(1.0 - combine(sims, lex), 0.0, 2.0)
+    dist[cell[:, None] == cell[None, :]] = 2.0
+    np.fill_diagonal(dist, 0.0)
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        metric="precomputed",
+        linkage="average",
+        distance_threshold=1.0 - threshold,
+    ).fit_predict(dist)
+    merged = [
+        np.concatenate([multi[i] for i in np.flatnonzero(labels == lab)])
+        for lab in np.unique(labels)
+    ]
+    log.info("merged %d cell clusters into %d", len(multi), len(merged))
+    return merged + rest
+
+
 def _make_cluster(
-    part: np.ndarray, vectors: np.ndarray, profile: _Profiles, stories: np.ndarray
+    part: np.ndarray,
+    vectors: np.ndarray,
+    profile: ProfileMatrix,
+    sets: Sequence[frozenset[int]],
+    weights: np.ndarray,
 ) -> Cluster:
+    w = weights[part]
     if len(part) > _DENSE_LIMIT:
         # No dense matrix for huge clusters: the medoid is the member nearest the centroid.
         sub = vectors[part]
-        centroid = sub.mean(axis=0)
+        centroid = (sub * w[:, None]).sum(axis=0)
         medoid_pos = int(np.argmax(sub @ centroid))
         row = sub @ sub[medoid_pos]
     else:
         scores = _pair_scores(part, vectors, profile)
-        medoid_pos = int(np.argmax(scores.sum(axis=1)))
+        # Weighted by how many passages each member stands for: the most repeated wording
+        # of a formula is its most typical one.
+        medoid_pos = int(np.argmax(scores @ w))
         row = scores[medoid_pos]
     order = np.argsort(-row, kind="stable")
+    # The medoid first, even when another member ties with it.
+    order = np.concatenate(([medoid_pos], order[order != medoid_pos]))
     members = tuple(int(part[i]) for i in order)
     return Cluster(
         members=members,
         medoid=int(part[medoid_pos]),
         scores=tuple(float(row[i]) for i in order),
-        stories=len(set(stories[list(members)].tolist())),
+        stories=len(frozenset().union(*(sets[i] for i in members))),
     )
 
 
