@@ -266,3 +266,21 @@ def test_article_novelty_bounds() -> None:
     assert article_novelty([]) == 0.0
     assert article_novelty([result(p, "novel", 1.0)]) == 1.0
     assert article_novelty([result(p, "reused", 0.0)]) == 0.0
+
+
+def test_familiar_frame_dating_a_new_event_is_novel() -> None:
+    frame = "{} invited {} to attend the {} defence exhibition to be held in {} on {}."
+    refs = [
+        frame.format("Piotr Nowak", "Z. Hasanov", "MSPO", "Kielce", "3 September"),
+        frame.format("Levan Beridze", "K. Valiyev", "IDEAS", "Tbilisi", "12 June"),
+    ]
+    q = passage(frame.format("Imran Shah", "S. Orujov", "IDEAS", "Lahore", "1 June"))
+    cands = [cand(i, f"a{i}", t, cosine=0.95) for i, t in enumerate(refs)]
+    res = judge(q, cands, template_of={}, story_of={})
+    assert res.status == "novel"
+    assert res.novelty >= 0.5
+    assert any("June" in sp.text or sp.text == "1" for sp in res.novel_spans)
+    # Without the date the same frame is a familiar formula.
+    plain = passage("Imran Shah invited S. Orujov to attend the IDEAS defence exhibition.")
+    refs2 = [cand(i, f"a{i}", t.split(" to be held")[0] + ".") for i, t in enumerate(refs)]
+    assert judge(plain, refs2, template_of={}, story_of={}).status == "reused"

@@ -8,6 +8,7 @@ from protocol_match.lexical import (
     containment,
     content_profile,
     dice,
+    new_dates,
     novel_spans,
     slot_form,
     stem,
@@ -205,3 +206,19 @@ def test_slot_form_counts_verbatim_copies_of_canonical() -> None:
     members = [canonical, canonical, canonical, "Colonel General Karim Valiyev welcomed the guests"]
     # 3 of the 4 members say "Zakir Hasanov": it is not a varying slot.
     assert slot_form(members, canonical) == canonical
+
+
+def test_new_dates_counts_body_dates_not_the_opening() -> None:
+    event = "T. Varga invited R. Rzayev to attend the exhibition held in Budapest on 22 October."
+    assert new_dates([Span(0, len(event), event)], event) == 1
+    # A dateline or an opening date is how formulas date themselves.
+    lead = "BAKU, Azerbaijan, July 23. The minister received a delegation led by the chief."
+    assert new_dates([Span(0, len(lead), lead)], lead) == 0
+    # Clock times count anywhere; words outside the spans never do.
+    shots = "At 21:24 on 15 March, the positions near Fuzuli came under fire."
+    assert new_dates([Span(3, 8, "21:24")], shots) > 0
+    assert new_dates([Span(10, 20, "positions")], shots) == 0
+    year = (
+        "Within the framework of cooperation, a plant will open a service center in Ganja in 2026."
+    )
+    assert new_dates([Span(100, 100 + len(year), year)], year, offset=100) == 1

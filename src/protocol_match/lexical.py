@@ -295,6 +295,40 @@ def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0)
     return n
 
 
+# Words of a sentence's opening, where a formula carries its date: a dateline ("BAKU,
+# Azerbaijan, October 9.") or an opening clause ("On 13 March, ...").
+OPENING_WORDS = 8
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def new_dates(spans: Sequence[Span], text: str, offset: int = 0) -> int:
+    """How many dates, years and clock times the spans hold past the sentence's opening.
+
+    A formula dates itself in its opening (a dateline, "On 13 March, ..."); a date, a year
+    or a clock time inside the body of a familiar frame dates a new event ("... to be held
+    in Krakow on 23 July", "... will open a service center in Ganja in 2026"). Clock times
+    count anywhere. Not for page chrome, whose timestamps recur with other dates.
+    """
+    clock = [m.span() for m in _CLOCK.finditer(text)]
+    toks = tokens(text)
+    n = 0
+    for i, (start, end, w) in enumerate(toks):
+        if not any(sp.start - offset <= start and end <= sp.end - offset for sp in spans):
+            continue
+        if any(a <= start and end <= b for a, b in clock):
+            n += 1
+        elif i >= OPENING_WORDS and (
+            _YEAR.match(w)
+            or (
+                w.isdigit()
+                and len(w) <= 2
+                and {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & _MONTHS
+            )
+        ):
+            n += 1
+    return n
+
+
 _CODE = re.compile(r"^[^\W\d_]\w*-\d+\w*$")
 _YEAR_CODE = re.compile(r"-(?:19|20)\d\d$")
 
