@@ -9,6 +9,7 @@ from protocol_match.lexical import (
     content_profile,
     dice,
     new_dates,
+    new_figures,
     novel_spans,
     slot_form,
     stem,
@@ -222,3 +223,10 @@ def test_new_dates_counts_body_dates_not_the_opening() -> None:
         "Within the framework of cooperation, a plant will open a service center in Ganja in 2026."
     )
     assert new_dates([Span(100, 100 + len(year), year)], year, offset=100) == 1
+
+
+def test_new_figures_counts_and_ordinals_but_not_anniversaries_or_dates() -> None:
+    text = "He presented awards to 19 servicemen of the 37th brigade on 13 April 2024."
+    assert new_figures([Span(0, len(text), text)], text) == 2
+    party = "A reception marked the 23rd anniversary of the Serbian Armed Forces."
+    assert new_figures([Span(0, len(party), party)], party) == 0

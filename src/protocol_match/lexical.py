@@ -270,9 +270,10 @@ def shape(text: str) -> str:
 def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0) -> int:
     """How many figures (counts, amounts, ordinals, model designations) the spans hold.
 
-    Dates, years and clock times are left out: formulas and page chrome carry them too
-    ("BAKU, Azerbaijan, May 10.", "16:50, 3 July 2019"). A familiar sentence frame that
-    reports new figures ("... presented awards to 19 servicemen of ...") states new facts.
+    Dates, years, clock times and anniversaries are left out: formulas and page chrome carry
+    them too ("BAKU, Azerbaijan, May 10.", "16:50, 3 July 2019", "the 23rd anniversary").
+    A familiar sentence frame that reports new figures ("... presented awards to 19
+    servicemen of ...") states new facts.
     With the passage ``text`` (and the ``offset`` of the spans into it), a number is judged
     by its neighbours in the passage, not only inside its span.
     """
@@ -291,6 +292,8 @@ def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0)
             continue
         if {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & _MONTHS:
             continue
+        if i + 1 < len(toks) and toks[i + 1][2].lower() == "anniversary":
+            continue  # "the 23rd anniversary" follows from a date, like a year
         n += 1
     return n
 
