@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from protocol_match.clauses import ClauseHit
 from protocol_match.compare import (
     Candidate,
     JudgeSettings,
+    apply_clause,
     article_novelty,
     judge,
     merge_paragraphs,
@@ -284,3 +286,16 @@ def test_familiar_frame_dating_a_new_event_is_novel() -> None:
     plain = passage("Imran Shah invited S. Orujov to attend the IDEAS defence exhibition.")
     refs2 = [cand(i, f"a{i}", t.split(" to be held")[0] + ".") for i, t in enumerate(refs)]
     assert judge(plain, refs2, template_of={}, story_of={}).status == "reused"
+
+
+def test_title_in_apposition_is_no_formula_clause() -> None:
+    text = "The head of the press service, Vice Admiral E. Mirzayev said the barracks can hold 188."
+    p = passage(text)
+    novel = result(p, "novel", 1.0)
+    title = ClauseHit(0, text.index(","), 5, 0.0, 0, 0)
+    assert apply_clause(novel, title) is novel
+    # An attribution before a name is a formula clause.
+    text2 = "According to the Defence Ministry, M. Mammadov said the barracks can hold 188."
+    p2 = passage(text2)
+    hit = ClauseHit(0, text2.index(","), 5, 0.0, 0, 0)
+    assert apply_clause(result(p2, "novel", 1.0), hit).status == "template"

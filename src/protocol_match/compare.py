@@ -7,6 +7,7 @@ retrieved from the index (with cosine similarities), and decides `template`, `re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -16,6 +17,10 @@ from .records import Match, Passage, PassageResult, Span, Status
 from .scoring import DEFAULT_THRESHOLD, combine, novelty, verdict_novelty
 from .templates import is_chrome
 
+# A leading noun phrase ("The head of the press service"), and a name after it.
+_TITLE = re.compile(r"(?:The|A|An)\s")
+# A name after a leading clause: ", Vice Admiral X", ", Colonel General Z. Hasanov".
+_NAME_AFTER = re.compile(r"[,;]?\s*(?:[A-Z][\w’'-]*\.?\s+){1,}[A-Z]")
 # Novelty floor of a matched passage judged novel because it reports new figures.
 _NEW_FACTS_NOVELTY = 0.6
 
@@ -146,6 +151,10 @@ def apply_clause(result: PassageResult, hit: ClauseHit | None) -> PassageResult:
     if hit is None or result.status != "novel":
         return result
     p = result.passage
+    if hit.start == 0 and _TITLE.match(p.text) and _NAME_AFTER.match(p.text, hit.end):
+        # "The head of the press service, Vice Admiral X told ...": a title in apposition
+        # to a name is part of who speaks, not a formula glued to a new fact.
+        return result
     rest = (hit.end, len(p.text)) if hit.start == 0 else (0, hit.start)
     a, b = rest
     while a < b and not p.text[a].isalnum():
