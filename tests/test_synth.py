@@ -313,6 +313,9 @@ def test_hard_cases_are_appended_without_touching_the_rest(hard: SynthCorpus) ->
     assert generate_corpus(120, seed=11, hard_duplicates=1.0).to_dict() == hard.to_dict()
     rows = hard.to_dict()["articles"]
     assert "role" not in rows[0] and rows[-1]["role"] in set(hard.role_of.values())
+    twins = [r for r in rows if r.get("role") in ("twin", "twin-retelling")]
+    assert twins and all(hard.twin_of[r["story"]] == r["twin_of"] for r in twins)
+    assert all("twin_of" not in r for r in rows if r not in twins)
 
 
 def test_retellings_tell_the_same_story_in_other_words(hard: SynthCorpus) -> None:

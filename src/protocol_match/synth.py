@@ -92,19 +92,18 @@ class SynthCorpus:
     twin_of: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form: articles (with story, and role in the hard set), labels, noise
-        and seed (and ``twin_of`` when the corpus has hard duplicate cases)."""
-        out = {
+        """Plain-data form: articles (with story; role and twin_of in the hard set), labels,
+        noise and seed."""
+        return {
             "noise": self.noise,
             "seed": self.seed,
-            "articles": [
-                _article_row(a, self.story_of[a.id], self.role_of.get(a.id)) for a in self.articles
-            ],
+            "articles": [self._row(a) for a in self.articles],
             "labels": [lab.to_dict() for lab in self.labels],
         }
-        if self.twin_of:
-            out["twin_of"] = dict(self.twin_of)
-        return out
+
+    def _row(self, a: Article) -> dict[str, Any]:
+        story = self.story_of[a.id]
+        return _article_row(a, story, self.role_of.get(a.id), self.twin_of.get(story))
 
     def labels_for(self, article_id: str) -> list[SentenceLabel]:
         """Labels of one article in text order (empty for an unknown id)."""
@@ -141,7 +140,9 @@ class SynthCorpus:
         }
 
 
-def _article_row(a: Article, story: str, role: str | None = None) -> dict[str, Any]:
+def _article_row(
+    a: Article, story: str, role: str | None = None, twin_of: str | None = None
+) -> dict[str, Any]:
     row = {
         "id": a.id,
         "text": a.text,
@@ -152,6 +153,8 @@ def _article_row(a: Article, story: str, role: str | None = None) -> dict[str, A
     }
     if role is not None:  # only hard-set articles: older corpora keep their exact rows
         row["role"] = role
+    if twin_of is not None:  # a twin event: the story it must not be grouped with
+        row["twin_of"] = twin_of
     return row
 
 
@@ -363,16 +366,15 @@ def _trim(sent: str, start: int, lo: int, hi: int) -> tuple[int, int]:
 
 
 def write_corpus(corpus: SynthCorpus, directory: Path) -> None:
-    """Write ``articles.jsonl`` (id, text, date, source, title, story) and ``labels.jsonl``.
+    """Write ``articles.jsonl`` (id, text, date, source, title, story; role and twin_of in
+    the hard set) and ``labels.jsonl``.
 
     Each file is written to a temporary name, fsynced and renamed, so a reader never sees a
     half-written file.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    rows = (
-        _article_row(a, corpus.story_of[a.id], corpus.role_of.get(a.id)) for a in corpus.articles
-    )
+    rows = (corpus._row(a) for a in corpus.articles)
     _write_jsonl(directory / "articles.jsonl", rows)
     _write_jsonl(directory / "labels.jsonl", (lab.to_dict() for lab in corpus.labels))
 
