@@ -11,6 +11,7 @@ from protocol_match.lexical import (
     new_dates,
     new_figures,
     novel_spans,
+    query_profile,
     slot_form,
     stem,
     tokens,
@@ -230,3 +231,13 @@ def test_new_figures_counts_and_ordinals_but_not_anniversaries_or_dates() -> Non
     assert new_figures([Span(0, len(text), text)], text) == 2
     party = "A reception marked the 23rd anniversary of the Serbian Armed Forces."
     assert new_figures([Span(0, len(party), party)], party) == 0
+
+
+def test_query_profile_names_weigh_like_numbers() -> None:
+    full = content_profile("Colonel General Zakir Hasanov welcomed the guests")
+    query = query_profile("Colonel General Zakir Hasanov welcomed the guests")
+    assert set(query) == set(full)
+    assert query[stem("Hasanov")] == 1.0 < full[stem("Hasanov")]
+    # The first word is not taken for a name; lower-case words keep their weight.
+    assert query[stem("Colonel")] == full[stem("Colonel")]
+    assert query[stem("welcomed")] == full[stem("welcomed")]

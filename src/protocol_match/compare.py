@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .clauses import ClauseHit
-from .lexical import containment, content_profile, new_dates, new_figures, novel_spans, shape
+from .lexical import (
+    containment,
+    content_profile,
+    new_dates,
+    new_figures,
+    novel_spans,
+    query_profile,
+    shape,
+)
 from .records import Match, Passage, PassageResult, Span, Status
 from .scoring import DEFAULT_THRESHOLD, combine, novelty, verdict_novelty
 from .templates import is_chrome
@@ -63,7 +71,7 @@ def score_candidates(text: str, candidates: Sequence[Candidate]) -> list[tuple[f
     """Combined match score of each candidate for ``text``, best first."""
     # Short page chrome is compared by shape: its dates and times always differ.
     fold = shape if is_chrome(text) else str
-    query = content_profile(fold(text))
+    query = query_profile(fold(text))
     scored = [
         (float(combine(c.cosine, containment(query, content_profile(fold(c.text))))), c)
         for c in candidates

@@ -93,6 +93,31 @@ def _profile_items(text: str) -> tuple[tuple[str, float], ...]:
     return tuple(prof.items())
 
 
+def query_profile(text: str) -> dict[str, float]:
+    """Content profile of a query passage in which names weigh no more than a number.
+
+    A formula's slot fills are names (ranks, people, countries, outlets) that are rare in
+    general English, so at full weight a formula naming new people looked unlike its earlier
+    uses. Capitalized words past the first weigh at most 1, like numbers (synthetic corpus,
+    seed 0, low/default/high: sentence F1 0.978/0.959/0.952 -> 0.979/0.966/0.958).
+    """
+    return dict(_query_items(text))
+
+
+@lru_cache(maxsize=50_000)
+def _query_items(text: str) -> tuple[tuple[str, float], ...]:
+    prof: dict[str, float] = {}
+    for k, (_, _, word) in enumerate(tokens(text)):
+        weight = word_weight(word)
+        if weight <= 0:
+            continue
+        if k > 0 and word[0].isupper():
+            weight = min(weight, 1.0)
+        s = stem(word)
+        prof[s] = max(prof.get(s, 0.0), weight)
+    return tuple(prof.items())
+
+
 def containment(query: dict[str, float], candidate: dict[str, float]) -> float:
     """Weighted share of the query's content words found in the candidate, in [0, 1]."""
     total = sum(query.values())
