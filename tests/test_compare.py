@@ -299,3 +299,12 @@ def test_title_in_apposition_is_no_formula_clause() -> None:
     p2 = passage(text2)
     hit = ClauseHit(0, text2.index(","), 5, 0.0, 0, 0)
     assert apply_clause(result(p2, "novel", 1.0), hit).status == "template"
+
+
+def test_clause_covering_all_but_a_timestamp_keeps_the_whole_sentence_verdict() -> None:
+    text = (
+        "At 21:24 on 15 March, the positions near Shirvan came under fire, and it was suppressed."
+    )
+    novel = result(passage(text), "novel", 0.8)
+    frame = ClauseHit(text.index("the positions"), len(text) - 1, 5, 0.0, 0, 0)
+    assert apply_clause(novel, frame) is novel

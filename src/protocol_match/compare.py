@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from .clauses import ClauseHit
 from .lexical import (
+    MONTHS,
     containment,
     content_profile,
     new_dates,
@@ -20,6 +21,8 @@ from .lexical import (
     novel_spans,
     query_profile,
     shape,
+    tokens,
+    word_weight,
 )
 from .records import Match, Passage, PassageResult, Span, Status
 from .scoring import DEFAULT_THRESHOLD, combine, novelty, verdict_novelty
@@ -169,6 +172,10 @@ def apply_clause(result: PassageResult, hit: ClauseHit | None) -> PassageResult:
         a += 1
     while b > a and not p.text[b - 1].isalnum():
         b -= 1
+    if not _has_words(p.text[a:b]):
+        # Only a date or a time outside the clause ("At 21:24 on 15 March, <frame>"): the
+        # clause is the whole sentence's frame, already judged as a whole.
+        return result
     spans = (Span(p.start + a, p.start + b, p.text[a:b]),) if b > a else ()
     share = (b - a) / max(1, len(p.text))
     return replace(
@@ -176,6 +183,14 @@ def apply_clause(result: PassageResult, hit: ClauseHit | None) -> PassageResult:
         status="template",
         novelty=verdict_novelty(share, True),
         novel_spans=spans,
+    )
+
+
+def _has_words(text: str) -> bool:
+    """Whether ``text`` holds a content word other than numbers and month names."""
+    return any(
+        word_weight(w) > 0 and not w[0].isdigit() and w.lower() not in MONTHS
+        for _, _, w in tokens(text)
     )
 
 

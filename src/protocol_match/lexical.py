@@ -268,7 +268,7 @@ def _extend_names(
         i = last + 1
 
 
-_MONTHS = frozenset(
+MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
 _CLOCK = re.compile(r"\d{1,2}:\d\d(?::\d\d)?")
@@ -315,7 +315,7 @@ def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0)
             continue
         if any(a <= start and end <= b for a, b in clock):
             continue
-        if {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & _MONTHS:
+        if {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & MONTHS:
             continue
         if i + 1 < len(toks) and toks[i + 1][2].lower() == "anniversary":
             continue  # "the 23rd anniversary" follows from a date, like a year
@@ -350,7 +350,7 @@ def new_dates(spans: Sequence[Span], text: str, offset: int = 0) -> int:
             or (
                 w.isdigit()
                 and len(w) <= 2
-                and {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & _MONTHS
+                and {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & MONTHS
             )
         ):
             n += 1
