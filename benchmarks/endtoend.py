@@ -138,11 +138,14 @@ def phase_mine(store: str) -> dict[str, Any]:
         corpus.store.index(level)  # loaded from disk: not part of mining
     rss0 = rss_mb()
     load0 = _load()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     templates = corpus.templates(refresh=True)
     mine_s = time.perf_counter() - t0
     out = {
         "mine_s": round(mine_s, 2),
+        # CPU seconds of all this process's threads: on a shared machine, wall time / CPU
+        # time shows how much of the wall time was spent waiting for a core.
+        "mine_cpu_s": round(time.process_time() - cpu0, 2),
         "templates": len(templates),
         "mine_rss_before_mb": round(rss0, 0),
         "mine_peak_rss_mb": round(peak_rss_mb(), 0),

@@ -35,7 +35,7 @@ _NAME_WEIGHT = 4.0
 # A matched clause is part of a recurring frame when this share of the rest of the sentence's
 # content words is made of words that most of the clause's other sentences also have.
 FRAME_SHARE = 0.3
-_MARKS = frozenset({"#", "@"})  # number / name placeholders: never a frame word
+_SKIP = frozenset({"#", "@", None})  # number / name placeholders, function words: no frame
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,12 @@ def sentence_groups(text: str, *, whole: bool = True) -> list[tuple[int, int, in
     """(start, end, rest start, rest end, key hash) of every keyed clause group of a
     sentence: its leading/trailing groups and, with ``whole``, the sentence itself (a
     stand-alone formula can be glued to a new fact elsewhere)."""
-    toks = _stem_tokens(text)
+    return _keyed_groups(text, _stem_tokens(text), whole)
+
+
+def _keyed_groups(
+    text: str, toks: list[tuple[int, int, str | None]], whole: bool
+) -> list[tuple[int, int, int, int, int]]:
     groups = edge_groups(text)
     if whole:
         groups.append((0, len(text.rstrip(" .!?")), 0, 0))
@@ -124,10 +129,13 @@ def sentence_groups(text: str, *, whole: bool = True) -> list[tuple[int, int, in
     return out
 
 
-def _rest_stems(text: str, start: int, end: int) -> frozenset[str]:
-    return frozenset(
-        st for _, _, st in _stem_tokens(text[start:end]) if st is not None and st not in _MARKS
-    )
+def _carried(text: str) -> list[tuple[int, frozenset[str]]]:
+    """(key hash, stems of the rest of the sentence) of each keyed group, tokenizing once."""
+    toks = _stem_tokens(text)
+    return [
+        (h, frozenset(st for a, b, st in toks if a >= rs and b <= re_ and st not in _SKIP))
+        for _, _, rs, re_, h in _keyed_groups(text, toks, True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -213,9 +221,7 @@ def build_entries(rows: Iterable[tuple[str, str, str]]) -> Iterator[tuple[int, C
     for article, story, text in rows:
         groups = by_text.get(text)
         if groups is None:
-            groups = by_text[text] = [
-                (g[4], _rest_stems(text, g[2], g[3])) for g in sentence_groups(text)
-            ]
+            groups = by_text[text] = _carried(text)
         for h, rest in groups:
             carrier = (article, story, rest)
             if h in members:

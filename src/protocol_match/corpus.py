@@ -580,12 +580,10 @@ class Corpus:
         index = self.store.index("article")
         if len(index) < 2:
             return []
-        from .index import knn_graph
+        from .index import knn_graph_blocked
 
         ids, vecs = self.store.level_vectors("article")
-        nb_sims, nb_ids = knn_graph(index, vecs, ids, k=min(k, len(ids) - 1))
-        pos = np.searchsorted(ids, np.where(nb_ids >= 0, nb_ids, ids[0]))
-        neighbors = np.where(nb_ids >= 0, pos, -1)
+        nb_sims, neighbors = knn_graph_blocked(vecs, min(k, len(ids) - 1))
         arts = self.store.articles_by_rowid([int(r) for r in ids])
         docs = [DocInfo(arts[int(r)].id, arts[int(r)].text, arts[int(r)].date) for r in ids]
         return find_duplicates(docs, neighbors, nb_sims, threshold=threshold)

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 # matrix costs O(n^2) Python operations.
 _LEXICAL_LIMIT = 400
 _DENSE_LIMIT = 5000
-_IVF_GRAPH_FROM = 20_000
 _CELL = 1000  # texts per k-means cell when a component is cut
 
 
@@ -55,8 +54,9 @@ def mine_passages(
     A verbatim formula repeated in ten thousand articles is one node carrying the set of
     its stories, not ten thousand nodes whose ``k`` nearest neighbours would all be copies
     of each other (hiding its paraphrases from the kNN graph and making one giant
-    component). The kNN graph of the distinct texts is searched through a FAISS index
-    built for it; clusters are returned with passage positions, each member scored by its
+    component). The kNN graph of the distinct texts comes from
+    :func:`~protocol_match.index.knn_graph_blocked` (IVF-style cells, recall-checked);
+    clusters are returned with passage positions, each member scored by its
     text's score.
     """
     n = len(texts)
@@ -71,14 +71,9 @@ def mine_passages(
         story_sets[node].add(story)
     node_vecs = np.ascontiguousarray(vectors[first], dtype=np.float32)
     if m > 1:
-        from .index import VectorIndex, knn_graph
+        from .index import knn_graph_blocked
 
-        # A kNN graph is m queries against m vectors: exact search is quadratic, so IVF
-        # (calibrated to recall@k >= 0.97 by VectorIndex) from a few ten thousand texts.
-        kind = "ivf" if m >= _IVF_GRAPH_FROM else "flat"
-        index = VectorIndex.build(node_vecs, np.arange(m, dtype=np.int64), kind=kind)
-        sims, neighbors = knn_graph(index, node_vecs, np.arange(m), k=min(k, m - 1))
-        del index
+        sims, neighbors = knn_graph_blocked(node_vecs, min(k, m - 1))
     else:
         sims = np.full((1, 1), -np.inf, dtype=np.float32)
         neighbors = np.full((1, 1), -1, dtype=np.int64)
