@@ -291,7 +291,32 @@ def _error_sample(sent_rows: Sequence[dict], n: int = 8) -> dict[str, list]:
     return {
         "false_positives": [fmt(r) for r in fp[:n]],
         "false_negatives": [fmt(r) for r in fn[:n]],
+        "span_errors": _span_errors(sent_rows, n),
     }
+
+
+def _span_errors(sent_rows: Sequence[dict], n: int) -> list[str]:
+    """Matched formula sentences whose novel spans miss slot fills or take formula words:
+    [slot fill called novel], +formula word called novel+, -slot fill missed-."""
+    out = []
+    for row in sent_rows:
+        lab = row["label"]
+        if lab.kind != "formula" or lab.formula_span or row["status"] == "novel":
+            continue
+        marked, wrong = [], False
+        for s, e, w in tokens(row["text"]):
+            s, e = s + lab.start, e + lab.start
+            truth = any(a <= s and e <= b for a, b in lab.slot_spans)
+            pred = any(a <= s and e <= b for a, b in row["spans"])
+            wrong |= truth != pred
+            marked.append(
+                f"[{w}]" if truth and pred else f"+{w}+" if pred else f"-{w}-" if truth else w
+            )
+        if wrong:
+            out.append(f"[{lab.family}] " + " ".join(marked)[:300])
+        if len(out) >= n:
+            break
+    return out
 
 
 # ---------------------------------------------------------------- seeds, output

@@ -43,11 +43,11 @@ def test_method_beats_lexical_baselines_on_paraphrased_formulas(result):
 
 
 def test_novelty_ranks_novel_sentences_above_templates(result):
-    assert result["method"]["novelty_auc"] >= 0.78  # measured 0.85
+    assert result["method"]["novelty_auc"] >= 0.78  # measured 0.87
 
 
 def test_novel_spans_mark_slot_fills(result):
-    assert result["method"]["novel_spans"]["f1"] >= 0.65  # measured 0.74
+    assert result["method"]["novel_spans"]["f1"] >= 0.85  # measured 0.94
 
 
 def test_near_duplicates_are_grouped(result):
