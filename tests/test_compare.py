@@ -305,6 +305,9 @@ def test_clause_covering_all_but_a_timestamp_keeps_the_whole_sentence_verdict() 
     text = (
         "At 21:24 on 15 March, the positions near Shirvan came under fire, and it was suppressed."
     )
-    novel = result(passage(text), "novel", 0.8)
+    p = passage(text)
+    novel = result(p, "novel", 0.8, novel_spans=(Span(3, 8, "21:24"),))
     frame = ClauseHit(text.index("the positions"), len(text) - 1, 5, 0.0, 0, 0)
     assert apply_clause(novel, frame) is novel
+    # A sentence that matched nothing keeps the clause rescue ("On 13 March, <formula>").
+    assert apply_clause(result(p, "novel", 1.0), frame).status == "template"

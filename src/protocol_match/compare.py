@@ -32,7 +32,7 @@ from .templates import is_chrome
 _TITLE = re.compile(r"(?:The|A|An)\s")
 # A name after a leading clause: ", Vice Admiral X", ", Colonel General Z. Hasanov".
 _NAME_AFTER = re.compile(r"[,;]?\s*(?:[A-Z][\w’'-]*\.?\s+){1,}[A-Z]")
-# Novelty floor of a matched passage judged novel because it reports new figures.
+# Novelty floor of a matched passage judged novel because it states new facts.
 _NEW_FACTS_NOVELTY = 0.6
 
 
@@ -60,7 +60,7 @@ class JudgeSettings:
     # How many matched stories the novel spans are aligned against (slot-fill token F1 on
     # the synthetic corpus, seed 0: 5 -> 10 references 0.93 -> 0.94 at high noise).
     span_refs: int = 10
-    # Matched passages whose novel spans hold new figures are judged novel.
+    # Matched passages whose novel spans hold new figures or date a new event are novel.
     figures_are_novel: bool = True
 
     def __post_init__(self) -> None:
@@ -172,9 +172,10 @@ def apply_clause(result: PassageResult, hit: ClauseHit | None) -> PassageResult:
         a += 1
     while b > a and not p.text[b - 1].isalnum():
         b -= 1
-    if not _has_words(p.text[a:b]):
-        # Only a date or a time outside the clause ("At 21:24 on 15 March, <frame>"): the
-        # clause is the whole sentence's frame, already judged as a whole.
+    if result.novel_spans and not _has_words(p.text[a:b]):
+        # The sentence matched as a whole and states new facts, and only a date or a time
+        # lies outside the clause ("At 21:24 on 15 March, <frame>"): the clause is that
+        # frame, already judged as a whole.
         return result
     spans = (Span(p.start + a, p.start + b, p.text[a:b]),) if b > a else ()
     share = (b - a) / max(1, len(p.text))
