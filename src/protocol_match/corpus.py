@@ -472,7 +472,12 @@ class Corpus:
         params = self._params(min_support, threshold)
         if not self._templates_fresh(params):
             self.templates(**params, wait=False)
-        return curated(self, *self._load_templates())
+        from .labels import load_curations
+
+        # Template verdicts match templates by their members' texts; without any, the
+        # members are not read at all.
+        full = bool(load_curations(self.store))
+        return curated(self, *self._load_templates(members=full))
 
     def _stories(self) -> dict[str, str]:
         """Article -> story map saved by the last mining, cached with the templates."""
@@ -490,14 +495,21 @@ class Corpus:
 
         return ClauseTable(fetch)
 
-    def _load_templates(self) -> tuple[list[Template], dict[int, int]]:
+    def _load_templates(self, *, members: bool = True) -> tuple[list[Template], dict[int, int]]:
+        """Stored templates and the passage -> template map. ``members=False`` leaves each
+        template's member list empty: compare needs only the map, and reading every
+        member's text costs seconds on a large store."""
         stamp = (self.store.get_meta("templates_at_count") or "") + (
             self.store.get_meta("template_params") or ""
         )
-        if self._template_cache is None or self._template_cache[0] != stamp:
+        stamp += "" if members else "/lite"
+        cache = self._template_cache
+        if cache is not None and cache[0] == stamp.removesuffix("/lite") and not members:
+            return cache[1], cache[2]  # the full load serves the lite one too
+        if cache is None or cache[0] != stamp:
             members_by: dict[int, list[TemplateMember]] = {}
             member_rows = self.store.template_members()
-            rows = self.store.passages([p for _, p, _ in member_rows])
+            rows = self.store.passages([p for _, p, _ in member_rows]) if members else {}
             template_of = {}
             for tid, pid, sim in member_rows:
                 template_of[pid] = tid

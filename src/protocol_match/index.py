@@ -705,13 +705,15 @@ def knn_graph_blocked(
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=min(n, CALIBRATION_QUERIES), replace=False))
     truth_s, _ = _exact_rows(vectors, sample, k_eff)
+    # Calibrate on the sample rows alone (cheap), then build the whole graph once.
     nprobe = 4
     while True:
-        sims, pos = _cell_graph(vectors, labels, cents, k_eff, min(nprobe, nlist))
-        recall = _graph_recall(truth_s, sims[sample])
+        found, _ = _cell_graph(vectors, labels, cents, k_eff, min(nprobe, nlist), sample)
+        recall = _graph_recall(truth_s, found)
         if recall >= target or nprobe >= nlist:
             break
         nprobe *= 2
+    sims, pos = _cell_graph(vectors, labels, cents, k_eff, min(nprobe, nlist))
     log.info(
         "kNN graph of %d rows: %d cells, nprobe %d, recall@%d %.3f", n, nlist, nprobe, k_eff, recall
     )
@@ -770,15 +772,22 @@ def _exact_graph(vectors: np.ndarray, k: int, step: int = 8192) -> tuple[np.ndar
 
 
 def _cell_graph(
-    vectors: np.ndarray, labels: np.ndarray, cents: np.ndarray, k: int, nprobe: int
+    vectors: np.ndarray,
+    labels: np.ndarray,
+    cents: np.ndarray,
+    k: int,
+    nprobe: int,
+    rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Approximate graph: every row against the rows of its ``nprobe`` nearest cells."""
-    n = vectors.shape[0]
+    """Approximate graph: each of ``rows`` (default: all) against the rows of its
+    ``nprobe`` nearest cells. Row ``i`` of the result belongs to ``rows[i]``."""
+    rows = np.arange(vectors.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+    n = len(rows)
     faiss = _faiss()
-    _, probes = faiss.knn(vectors, cents, nprobe, metric=faiss.METRIC_INNER_PRODUCT)
+    _, probes = faiss.knn(vectors[rows], cents, nprobe, metric=faiss.METRIC_INNER_PRODUCT)
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(len(cents) + 1))
-    flat_q = np.repeat(np.arange(n), nprobe)
+    flat_q = np.repeat(np.arange(n), nprobe)  # positions into rows
     flat_c = probes.ravel()
     by_cell = np.argsort(flat_c, kind="stable")
     qbounds = np.searchsorted(flat_c[by_cell], np.arange(len(cents) + 1))
@@ -788,7 +797,8 @@ def _cell_graph(
         queries = flat_q[by_cell[qbounds[c] : qbounds[c + 1]]]
         if len(members) == 0 or len(queries) == 0:
             continue
-        s, found = _knn_without_self(vectors[queries], queries, vectors[members], members, k)
+        qrows = rows[queries]
+        s, found = _knn_without_self(vectors[qrows], qrows, vectors[members], members, k)
         cand_q.append(np.repeat(queries, s.shape[1]))
         cand_i.append(found.ravel())
         cand_s.append(s.ravel())
