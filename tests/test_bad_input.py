@@ -159,6 +159,9 @@ def test_skip_bad_skips_rows_and_names_their_lines(store, runner, tmp_path, capl
     result = _index(runner, store, str(f), "--skip-bad")
     assert result.exit_code == 0, result.output
     assert "Added 2 articles" in result.output
+    summary = " ".join(result.output.split())  # the console wraps long lines
+    assert "Skipped 4 unreadable file(s)/row(s) (--skip-bad); first:" in summary
+    assert "line 2" in summary.split("first:")[1]
     skipped = [r.getMessage() for r in caplog.records if "skipped row" in r.getMessage()]
     assert [m.split(" line ")[1].split(":")[0] for m in skipped] == ["2", "3", "4", "5"]
     assert len(_articles(store)) == len(before) + 2

@@ -172,6 +172,7 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
 
     read = _read_kwargs(kw)
     read["on_error"] = "skip" if kw["skip_bad"] else "raise"
+    bad: list[str] = []  # files/rows skipped by --skip-bad, for the summary
     state: _State = ctx.obj
     err = state.console(stderr=True)
     with _errors():
@@ -207,6 +208,7 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
                     # Small batches: the progress bar moves and an interruption loses little.
                     batch_size=32,
                     wait=not kw["no_wait"],
+                    on_skip=lambda exc: bad.append(str(exc)),
                     **read,
                 )
                 mined = None
@@ -220,6 +222,11 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
                 f"Added {result.added} articles ({result.passages} passages; embedded "
                 f"{result.embedded}, cached {result.cached}); skipped {result.skipped} already "
                 f"indexed; {took:.1f}s."
+            )
+        if bad:
+            err.print(
+                f"Skipped {len(bad)} unreadable file(s)/row(s) (--skip-bad); first: {bad[0]}",
+                markup=False,
             )
         if mined is not None:
             err.print(f"{len(mined)} templates mined.")

@@ -231,6 +231,7 @@ class _Options:
     title: str
     encoding: str
     on_error: OnError
+    on_skip: Callable[[InputError], None] | None = None
 
 
 def read_articles(
@@ -244,13 +245,15 @@ def read_articles(
     encoding: str = "utf-8",
     stdin: TextIO | None = None,
     on_error: OnError = "raise",
+    on_skip: Callable[[InputError], None] | None = None,
 ) -> Iterator[Article]:
     """Stream the articles of ``.txt`` files, folders, ``.jsonl``, ``.csv`` and ``-`` (stdin).
 
     Folders are walked recursively in sorted order (``.txt``/``.jsonl``/``.csv`` files,
     hidden entries skipped). JSONL and CSV are read row by row, never whole. Arguments and
     the existence of every path are checked before anything is read. With
-    ``on_error="skip"`` bad files and rows are logged and skipped; missing paths still raise.
+    ``on_error="skip"`` bad files and rows are logged and skipped (each passed to ``on_skip``
+    when given, e.g. to count them); missing paths still raise.
     """
     path_list = _check_paths(paths)
     for name, value in (
@@ -266,8 +269,9 @@ def read_articles(
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
     opts = _Options(
-        text_column, id_column, date_column, source_column, title_column, encoding, on_error
-    )
+        text_column, id_column, date_column, source_column, title_column, encoding, on_error,
+        on_skip,
+    )  # fmt: skip
     return _read_all(path_list, opts, stdin)
 
 
@@ -310,6 +314,8 @@ def _guard(read: Callable[[], Iterator[Article]], opts: _Options) -> Iterator[Ar
         if opts.on_error == "raise":
             raise
         logger.warning("skipped: %s", exc)
+        if opts.on_skip is not None:
+            opts.on_skip(exc)
 
 
 def _expand(path: Path) -> Iterator[tuple[Path, str]]:
@@ -578,3 +584,5 @@ def _row_failed(exc: InputError, opts: _Options) -> None:
     if opts.on_error == "raise":
         raise exc
     logger.warning("skipped row: %s", exc)
+    if opts.on_skip is not None:
+        opts.on_skip(exc)
