@@ -265,38 +265,3 @@ def test_ivf_calibration_is_not_fooled_by_verbatim_duplicates():
     # tie-aware recall@10: returned vectors at least as similar as the true 10th one
     hits = (sims >= ref_sims[:, -1:] - 1e-5).sum()
     assert hits / sims.size >= 0.9
-
-
-def _brute_graph(vectors: np.ndarray, k: int) -> np.ndarray:
-    sims = vectors @ vectors.T
-    np.fill_diagonal(sims, -np.inf)
-    return np.sort(sims, axis=1)[:, ::-1][:, :k]
-
-
-@pytest.mark.parametrize("exact_below", [10_000, 100])
-def test_knn_graph_blocked_matches_brute_force(exact_below: int) -> None:
-    from protocol_match.index import knn_graph_blocked
-
-    rng = np.random.default_rng(3)
-    centers = rng.standard_normal((40, 32)).astype(np.float32)
-    x = centers[rng.integers(0, 40, 3000)] + 0.3 * rng.standard_normal((3000, 32))
-    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
-    sims, pos = knn_graph_blocked(x, 10, exact_below=exact_below)
-    assert sims.shape == pos.shape == (3000, 10)
-    assert not (pos == np.arange(3000)[:, None]).any()  # never its own neighbour
-    # Similarities are the true products of the pairs returned, best first.
-    np.testing.assert_allclose(np.einsum("ij,ikj->ik", x, x[pos]), sims, atol=1e-5)
-    assert (np.diff(sims, axis=1) <= 1e-6).all()
-    kth = _brute_graph(x, 10)[:, -1:]
-    recall = np.minimum((sims >= kth - 1e-5).sum(axis=1), 10).mean() / 10
-    assert recall == 1.0 if exact_below > 3000 else recall >= 0.97
-
-
-def test_knn_graph_blocked_pads_small_inputs() -> None:
-    from protocol_match.index import knn_graph_blocked
-
-    x = np.eye(3, dtype=np.float32)
-    sims, pos = knn_graph_blocked(x, 5)
-    assert sims.shape == (3, 5)
-    assert (pos[:, 2:] == -1).all() and np.isneginf(sims[:, 2:]).all()
-    assert set(pos[0, :2].tolist()) == {1, 2}

@@ -592,7 +592,7 @@ class Corpus:
         index = self.store.index("article")
         if len(index) < 2:
             return []
-        from .index import knn_graph_blocked
+        from .knn import knn_graph_blocked
 
         ids, vecs = self.store.level_vectors("article")
         nb_sims, neighbors = knn_graph_blocked(vecs, min(k, len(ids) - 1))

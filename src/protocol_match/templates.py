@@ -71,7 +71,7 @@ def mine_passages(
         story_sets[node].add(story)
     node_vecs = np.ascontiguousarray(vectors[first], dtype=np.float32)
     if m > 1:
-        from .index import knn_graph_blocked
+        from .knn import knn_graph_blocked
 
         sims, neighbors = knn_graph_blocked(node_vecs, min(k, m - 1))
     else:
@@ -257,7 +257,7 @@ def _split_large(
     cut into k-means cells of about ``_CELL`` texts, cluster each cell, then merge the
     cells' clusters whose centroids match (one formula cut by a cell border is one
     template again)."""
-    from .index import kmeans_labels
+    from .knn import kmeans_labels
 
     log.info("component of %d texts cut by k-means", len(members))
     labels = kmeans_labels(vectors[members], max(2, len(members) // _CELL))
