@@ -436,6 +436,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="100 articles, default noise, 15 queries")
     ap.add_argument("--teach", action="store_true", help="also run teach.py (learning curve)")
     ap.add_argument(
+        "--dups",
+        action="store_true",
+        help="also run duplicates.py (hard same-story retellings and twin events)",
+    )
+    ap.add_argument(
         "--backend",
         choices=("torch", "static", "onnx-int8"),
         default="torch",
@@ -482,6 +487,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         import teach
 
         teach.main(["--quick"] if args.quick else [])
+    if args.dups:  # the hard near-duplicate set: benchmarks/duplicates.py, its own corpus
+        import duplicates
+
+        name = "duplicates.json" if args.backend == "torch" else f"duplicates-{args.backend}.json"
+        dup_args = ["--n", str(args.n), "--backend", args.backend]
+        dup_args += ["--out", str(args.out.parent / name)] + (["--quick"] if args.quick else [])
+        duplicates.main(dup_args)
     return 0
 
 
