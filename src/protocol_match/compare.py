@@ -18,7 +18,6 @@ from .lexical import (
     content_profile,
     new_dates,
     new_figures,
-    novel_spans,
     query_profile,
     shape,
     tokens,
@@ -26,6 +25,7 @@ from .lexical import (
 )
 from .records import Match, Passage, PassageResult, Span, Status
 from .scoring import DEFAULT_THRESHOLD, combine, novelty, verdict_novelty
+from .spans import novel_spans
 from .templates import is_chrome
 
 # A leading noun phrase ("The head of the press service"), and a name after it.

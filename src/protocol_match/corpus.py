@@ -31,7 +31,6 @@ from .embed import BUNDLED_MODEL_NAME, Embedder, document_vector, load_embedder,
 from .errors import InputError, StoreLockedError
 from .ingest import article_from_text, read_articles
 from .learn import apply_learned, curated
-from .lexical import slot_form
 from .records import (
     AddResult,
     Article,
@@ -48,6 +47,7 @@ from .records import (
 )
 from .scoring import DEFAULT_THRESHOLD
 from .segment import segment
+from .spans import slot_form
 from .store import Store, store_exists
 from .templates import is_chrome, mine_passages
 
