@@ -236,18 +236,27 @@ def _split(
         return [members]
     if len(members) > _DENSE_LIMIT:
         return _split_large(members, vectors, profile, threshold)
+    labels = _average_linkage(_pair_scores(members, vectors, profile), threshold)
+    return [members[labels == lab] for lab in np.unique(labels)]
+
+
+def _average_linkage(
+    scores: np.ndarray, threshold: float, apart: np.ndarray | None = None
+) -> np.ndarray:
+    """Cluster labels of an average-linkage tree over pairwise ``scores`` cut at
+    ``threshold``; pairs marked in ``apart`` count as maximally distant."""
     from sklearn.cluster import AgglomerativeClustering
 
-    scores = _pair_scores(members, vectors, profile)
     dist = np.clip(1.0 - scores, 0.0, 2.0)
+    if apart is not None:
+        dist[apart] = 2.0
     np.fill_diagonal(dist, 0.0)
-    labels = AgglomerativeClustering(
+    return AgglomerativeClustering(
         n_clusters=None,
         metric="precomputed",
         linkage="average",
         distance_threshold=1.0 - threshold,
     ).fit_predict(dist)
-    return [members[labels == lab] for lab in np.unique(labels)]
 
 
 def _split_large(
@@ -302,17 +311,7 @@ def _merge_parts(
     lex = np.zeros_like(sims)
     lex[src, dst] = lex[dst, src] = profile.pairs(reps[src], reps[dst])
     np.fill_diagonal(lex, 1.0)
-    from sklearn.cluster import AgglomerativeClustering
-
-    dist = np.clip(1.0 - combine(sims, lex), 0.0, 2.0)
-    dist[cell[:, None] == cell[None, :]] = 2.0
-    np.fill_diagonal(dist, 0.0)
-    labels = AgglomerativeClustering(
-        n_clusters=None,
-        metric="precomputed",
-        linkage="average",
-        distance_threshold=1.0 - threshold,
-    ).fit_predict(dist)
+    labels = _average_linkage(combine(sims, lex), threshold, cell[:, None] == cell[None, :])
     merged = [
         np.concatenate([multi[i] for i in np.flatnonzero(labels == lab)])
         for lab in np.unique(labels)
