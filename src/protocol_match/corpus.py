@@ -11,13 +11,13 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .clauses import ClauseEntry, ClauseTable, best_hit, build_entries
+from .clauses import ClauseTable, best_hit
 from .compare import (
     Candidate,
     JudgeSettings,
@@ -26,11 +26,12 @@ from .compare import (
     judge,
     merge_paragraphs,
 )
-from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, story_ids
+from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates
 from .embed import BUNDLED_MODEL_NAME, Embedder, document_vector, load_embedder, text_key
 from .errors import InputError, StoreLockedError
 from .ingest import article_from_text, read_articles
 from .learn import apply_learned, curated
+from .mining import ProgressFn, mine_store, read_templates, stored_clause_table
 from .records import (
     AddResult,
     Article,
@@ -42,14 +43,11 @@ from .records import (
     Segmented,
     StoreStats,
     Template,
-    TemplateMember,
     TemplateUse,
 )
 from .scoring import DEFAULT_THRESHOLD
 from .segment import segment
-from .spans import slot_form
 from .store import Store, store_exists
-from .templates import is_chrome, mine_passages
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +58,6 @@ PASSAGE_LEVELS = ("paragraph", "sentence")
 # writes the whole index, so saving every batch made a 1M-passage build quadratic.
 INDEX_SAVE_EVERY_S = 30.0
 # Progress callback: (stage, items just done, total items in the stage or 0 if unknown).
-ProgressFn = Callable[[str, int, int], None]
 
 
 def default_store_path() -> Path:
@@ -488,12 +485,7 @@ class Corpus:
 
     def _clause_table(self) -> ClauseTable:
         """The recurring-clause table saved by the last mining, read key by key."""
-
-        def fetch(keys: list[int]) -> dict[int, ClauseEntry]:
-            found = self.store.clause_entries(keys)
-            return {k: ClauseEntry.from_json(v) for k, v in found.items()}
-
-        return ClauseTable(fetch)
+        return stored_clause_table(self.store)
 
     def _load_templates(self, *, members: bool = True) -> tuple[list[Template], dict[int, int]]:
         """Stored templates and the passage -> template map. ``members=False`` leaves each
@@ -507,82 +499,11 @@ class Corpus:
         if cache is not None and cache[0] == stamp.removesuffix("/lite") and not members:
             return cache[1], cache[2]  # the full load serves the lite one too
         if cache is None or cache[0] != stamp:
-            members_by: dict[int, list[TemplateMember]] = {}
-            member_rows = self.store.template_members()
-            rows = self.store.passages([p for _, p, _ in member_rows]) if members else {}
-            template_of = {}
-            for tid, pid, sim in member_rows:
-                template_of[pid] = tid
-                r = rows.get(pid)
-                if r is not None:
-                    members_by.setdefault(tid, []).append(
-                        TemplateMember(pid, r.article_id, r.text, round(sim, 4), r.date, r.source)
-                    )
-            temps = []
-            for data in self.store.load_templates():
-                data["sources"] = tuple(data["sources"])
-                data["members"] = tuple(
-                    sorted(members_by.get(data["id"], []), key=lambda m: -m.similarity)
-                )
-                temps.append(Template(**data))
-            self._template_cache = (stamp, temps, template_of)
+            self._template_cache = (stamp, *read_templates(self.store, members=members))
         return self._template_cache[1], self._template_cache[2]
 
     def _mine(self, params: dict, progress: ProgressFn | None) -> None:
-        groups = self.duplicates()
-        table = self.store.article_table()
-        stories_map = story_ids([r[1] for r in table], groups)
-        meta = {r[1]: (r[2], r[3]) for r in table}
-        templates: list[dict] = []
-        members: list[tuple[int, int, float]] = []
-        seen_texts: set[str] = set()
-        clauses: list[tuple[int, str]] = []
-        for level in ("sentence", "paragraph"):
-            ids, art_ids, texts = self.store.level_texts(level)
-            if level == "sentence":
-                # Formula clauses inside content sentences, looked up by compare (clauses.py).
-                rows = ((a, stories_map[a], t) for a, t in zip(art_ids, texts, strict=True))
-                clauses = [(h, e.to_json()) for h, e in build_entries(rows)]
-            if len(ids) < 2:
-                continue
-            _, vecs = self.store.level_vectors(level)
-            story_codes = {s: i for i, s in enumerate(sorted(set(stories_map.values())))}
-            stories = np.asarray([story_codes[stories_map[a]] for a in art_ids])
-            clusters = mine_passages(
-                vecs,
-                texts,
-                stories,
-                threshold=params["threshold"],
-                min_support=params["min_support"],
-            )
-            for cl in clusters:
-                canonical = texts[cl.medoid]
-                if text_key(canonical) in seen_texts:
-                    continue  # a one-sentence paragraph already reported at sentence level
-                seen_texts.add(text_key(canonical))
-                tid = len(templates) + 1
-                arts = sorted({art_ids[m] for m in cl.members})
-                dates = sorted(d for d in (meta[a][0] for a in arts) if d)
-                templates.append(
-                    {
-                        "id": tid,
-                        "level": level,
-                        "kind": "chrome" if is_chrome(canonical) else "formula",
-                        "text": canonical,
-                        "slot_form": slot_form([texts[m] for m in cl.members[:50]], canonical),
-                        "support": cl.stories,
-                        "articles": len(arts),
-                        "sources": sorted({meta[a][1] for a in arts if meta[a][1]}),
-                        "first_seen": dates[0] if dates else None,
-                        "last_seen": dates[-1] if dates else None,
-                    }
-                )
-                members.extend(
-                    (tid, int(ids[m]), float(s)) for m, s in zip(cl.members, cl.scores, strict=True)
-                )
-            if progress:
-                progress("templates", 1, 2)
-        self.store.save_templates(templates, members, stories_map, params, clauses)
+        mine_store(self.store, self.duplicates(), params, progress)
 
     # ----------------------------------------------------------------- duplicates
     def duplicates(
