@@ -14,7 +14,6 @@ from protocol_match.index import (
     choose_kind,
     exact_search,
     ivf_nlist,
-    knn_graph,
 )
 
 DIM = 32
@@ -211,25 +210,6 @@ def test_float64_and_non_contiguous_inputs_accepted(data) -> None:
     index = VectorIndex.build(vectors[::2].astype(np.float64), ids[::2], "flat")
     _, found = index.search(np.asfortranarray(vectors[::2][:4]), 1)
     np.testing.assert_array_equal(found[:, 0], ids[::2][:4])
-
-
-def test_knn_graph_excludes_self_and_matches_brute_force(data, built) -> None:
-    vectors, ids, _ = data
-    sims, found = knn_graph(built["flat"], vectors, ids, 5, batch=700)
-    assert found.shape == (3000, 5)
-    assert not (found == ids[:, None]).any()
-    # Brute force: top 6 including self, minus self.
-    _, ref = exact_search(vectors, ids, vectors, 6)
-    np.testing.assert_array_equal(found, ref[:, 1:])
-    assert np.all(np.diff(sims, axis=1) <= 1e-6)
-
-
-def test_knn_graph_approximate_excludes_self(data, built) -> None:
-    vectors, ids, _ = data
-    _, found = knn_graph(built["ivf"], vectors[:500], ids[:500], 10)
-    assert not (found == ids[:500, None]).any()
-    _, ref = exact_search(vectors, ids, vectors[:500], 11)
-    assert _recall(ref[:, 1:], found) >= 0.9
 
 
 def test_choose_kind_and_nlist() -> None:

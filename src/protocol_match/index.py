@@ -261,22 +261,6 @@ def _exact_topk(
     return out_s, out_i
 
 
-def _drop_self(
-    sims: np.ndarray, found: np.ndarray, self_ids: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """From (m, k+1) results drop each row's own id (or the last column when absent)."""
-    is_self = found == self_ids[:, None]
-    # Rows where self was not retrieved drop their last (weakest) result instead.
-    missing = ~is_self.any(axis=1)
-    is_self[missing, -1] = True
-    # Keep only the first self hit per row, in case of odd duplicates.
-    first = np.argmax(is_self, axis=1)
-    keep = np.ones_like(is_self)
-    keep[np.arange(found.shape[0]), first] = False
-    m = found.shape[0]
-    return sims[keep].reshape(m, k), found[keep].reshape(m, k)
-
-
 def _recall(truth: np.ndarray, found: np.ndarray) -> float:
     """Mean share of each row's true ids (ignoring -1 padding) present in ``found``."""
     hits = total = 0
@@ -631,24 +615,3 @@ class VectorIndex:
         if index.metric_type != _faiss().METRIC_INNER_PRODUCT:
             raise StoreError(f"index file {path} does not use inner product; {hint}")
         return cls(index, kind)
-
-
-def knn_graph(
-    index: VectorIndex, vectors: np.ndarray, ids: np.ndarray, k: int, *, batch: int = 4096
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each vector's ``k`` nearest other indexed vectors (itself excluded), searched in
-    batches of ``batch`` queries so memory stays bounded. Returns ``(sims (n, k), ids (n, k))``
-    padded with ``-inf`` / ``-1``; row ``i`` belongs to ``ids[i]``."""
-    k = _check_k(k)
-    if batch < 1:
-        raise ValueError(f"batch must be >= 1, got {batch}")
-    vectors = _check_vectors(vectors, "vectors", index.dimension)
-    ids = _check_ids(ids, vectors.shape[0])
-    n = vectors.shape[0]
-    out_s = np.empty((n, k), dtype=np.float32)
-    out_i = np.empty((n, k), dtype=np.int64)
-    for lo in range(0, n, batch):
-        sims, found = index.search(vectors[lo : lo + batch], k + 1)
-        s, f = _drop_self(sims, found, ids[lo : lo + batch], k)
-        out_s[lo : lo + batch], out_i[lo : lo + batch] = s, f
-    return out_s, out_i
