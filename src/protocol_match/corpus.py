@@ -78,7 +78,8 @@ class Corpus:
         self._model_arg = model
         self._device = device
         self._embedder: Embedder | None = None
-        self._template_cache: tuple[str, list[Template], dict[int, int]] | None = None
+        # (stamp, with members, templates, passage -> template)
+        self._template_cache: tuple[str, bool, list[Template], dict[int, int]] | None = None
         self._stories_cache: tuple[str, dict[str, str]] | None = None
         self._index_saved_at = 0.0  # monotonic time of the last index save during add()
 
@@ -304,12 +305,14 @@ class Corpus:
         settings = JudgeSettings(params["threshold"], params["min_support"])
         stories = self._stories()
         vectors, _, _ = self._vectors_for([seg])
+        # An article already in the store is compared with the others, never with itself.
+        own = article.id if self.store.existing_ids([article.id]) else None
         results: dict[str, tuple[PassageResult, ...]] = {}
         cands_by_level: dict[str, list[list[Candidate]]] = {}
         for level in PASSAGE_LEVELS:
             passages = seg.paragraphs if level == "paragraph" else seg.sentences
             qv = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
-            cands = self._candidates(level, qv, k, exclude=article.id)
+            cands = self._candidates(level, qv, k, exclude=own)
             cands_by_level[level] = cands
             results[level] = tuple(
                 judge(p, c, template_of=templates[1], story_of=stories, settings=settings)
@@ -362,10 +365,9 @@ class Corpus:
         index = self.store.index(level)
         if len(index) == 0:
             return [[] for _ in range(len(queries))]
-        # An article already in the store: ask for extra neighbours, its own passages are
-        # dropped afterwards. A new article needs none (fetching them cost a third of a compare).
-        stored = exclude is not None and bool(self.store.existing_ids([exclude]))
-        sims, ids = index.search(queries, min(len(index), k + 40 if stored else k))
+        # Ask for extra neighbours when ``exclude`` (a stored article) has passages to drop;
+        # a new article needs none (fetching them cost a third of a compare).
+        sims, ids = index.search(queries, min(len(index), k + 40 if exclude else k))
         rows = self.store.passages([int(i) for i in np.unique(ids) if i >= 0])
         out = []
         for qs, qi in zip(sims, ids, strict=True):
@@ -494,13 +496,12 @@ class Corpus:
         stamp = (self.store.get_meta("templates_at_count") or "") + (
             self.store.get_meta("template_params") or ""
         )
-        stamp += "" if members else "/lite"
         cache = self._template_cache
-        if cache is not None and cache[0] == stamp.removesuffix("/lite") and not members:
-            return cache[1], cache[2]  # the full load serves the lite one too
-        if cache is None or cache[0] != stamp:
-            self._template_cache = (stamp, *read_templates(self.store, members=members))
-        return self._template_cache[1], self._template_cache[2]
+        # A load with members also serves a lite request.
+        if cache is None or cache[0] != stamp or (members and not cache[1]):
+            cache = (stamp, members, *read_templates(self.store, members=members))
+            self._template_cache = cache
+        return cache[2], cache[3]
 
     def _mine(self, params: dict, progress: ProgressFn | None) -> None:
         mine_store(self.store, self.duplicates(), params, progress)
@@ -510,8 +511,7 @@ class Corpus:
         self, threshold: float = DEFAULT_DUPLICATE_THRESHOLD, *, k: int = 10
     ) -> list[DuplicateGroup]:
         """Groups of near-duplicate articles (same story, other outlet), with pair scores."""
-        index = self.store.index("article")
-        if len(index) < 2:
+        if self.store.count("article") < 2:
             return []
         from .knn import knn_graph_blocked
 
