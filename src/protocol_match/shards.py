@@ -188,20 +188,11 @@ def shard_path(store: Store, level: str, shard: int) -> Path:
 
 def open_sharded(store: Store, level: str, layout: ShardLayout, kind: str | None) -> ShardedIndex:
     """Load every shard of ``level``; rebuild from SQLite those missing, stale or damaged."""
-    from .index import VectorIndex
-
     shards = []
     for i in range(layout.count):
-        rng = layout.range_of(i)
-        path = shard_path(store, level, i)
-        idx = None
-        if path.is_file():
-            try:
-                idx = VectorIndex.load(path)
-            except StoreError as exc:
-                log.warning("%s; rebuilding the shard from the stored vectors", exc)
-        expected = store.count(level, rowids=rng)
-        if idx is None or len(idx) != expected or idx.dimension != store.meta.dimension:
+        expected = store.count(level, rowids=layout.range_of(i))
+        idx = store.load_index_file(shard_path(store, level, i), expected)
+        if idx is None:
             idx = rebuild_shard(store, level, layout, i, kind)
         shards.append(idx)
     return ShardedIndex(shards)

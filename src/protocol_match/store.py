@@ -75,8 +75,10 @@ CREATE TABLE IF NOT EXISTS template_members (
 );
 CREATE INDEX IF NOT EXISTS template_members_passage ON template_members(passage);
 CREATE TABLE IF NOT EXISTS stories (article TEXT PRIMARY KEY, story TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS clauses (key INTEGER PRIMARY KEY, data TEXT NOT NULL);
 """
+# Added after format 1 shipped: created with new stores and by save_templates on old ones.
+_CLAUSES_TABLE = "CREATE TABLE IF NOT EXISTS clauses (key INTEGER PRIMARY KEY, data TEXT NOT NULL)"
+_SCHEMA += _CLAUSES_TABLE + ";\n"
 
 
 @dataclass(frozen=True)
@@ -423,10 +425,7 @@ class Store:
         """Replace the mined templates (JSON each), their members, the story groups and the
         recurring-clause table (key hash, JSON entry), in one transaction."""
         with self._conn:
-            # Stores made before the clause table existed get it here.
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS clauses (key INTEGER PRIMARY KEY, data TEXT NOT NULL)"
-            )
+            self._conn.execute(_CLAUSES_TABLE)  # stores made before the table existed
             self._conn.execute("DELETE FROM clauses")
             self._conn.executemany("INSERT INTO clauses VALUES (?, ?)", clauses)
             self._conn.execute("DELETE FROM templates")
@@ -514,7 +513,6 @@ class Store:
 
     def index(self, level: str, *, kind: str | None = None):  # noqa: ANN201 - VectorIndex
         """The FAISS index of ``level``, rebuilt from stored vectors when missing or stale."""
-        from .index import VectorIndex
 
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
@@ -528,16 +526,26 @@ class Store:
 
             self._indexes[level] = open_sharded(self, level, layout, kind)
             return self._indexes[level]
-        path = self.index_path(level)
-        idx = None
-        if path.is_file():
-            try:
-                idx = VectorIndex.load(path)
-            except StoreError as exc:
-                log.warning("%s; rebuilding it from the stored vectors", exc)
-        if idx is None or len(idx) != expected or idx.dimension != self.meta.dimension:
+        idx = self.load_index_file(self.index_path(level), expected)
+        if idx is None:
             idx = self.rebuild_index(level, kind=kind)
         self._indexes[level] = idx
+        return idx
+
+    def load_index_file(self, path: Path, expected: int):  # noqa: ANN201 - VectorIndex | None
+        """The index saved at ``path`` when it is readable and holds ``expected`` vectors of
+        this store's dimension; None (a damaged file is logged) when it must be rebuilt."""
+        from .index import VectorIndex
+
+        if not path.is_file():
+            return None
+        try:
+            idx = VectorIndex.load(path)
+        except StoreError as exc:
+            log.warning("%s; rebuilding it from the stored vectors", exc)
+            return None
+        if len(idx) != expected or idx.dimension != self.meta.dimension:
+            return None
         return idx
 
     def rebuild_index(self, level: str, *, kind: str | None = None):  # noqa: ANN201
