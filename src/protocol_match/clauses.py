@@ -214,9 +214,9 @@ class ClauseTable:
 def build_entries(rows: Iterable[tuple[str, str, str]]) -> Iterator[tuple[int, ClauseEntry]]:
     """(key hash, entry) of every clause key carried by sentences of at least two stories.
 
-    Each distinct sentence text is tokenized once (formulas repeat verbatim), and carriers
-    are gathered only for keys already seen in a second story, so the memory follows the
-    recurring keys, not every clause of the corpus.
+    Each distinct sentence text is tokenized once (formulas repeat verbatim); a key's
+    carriers wait in ``pending`` until a second story carries it, and only keys of two or
+    more stories become entries.
     """
     by_text: dict[str, list[tuple[int, frozenset[str]]]] = {}
     first_story: dict[int, str] = {}

@@ -96,7 +96,8 @@ def knn_graph_blocked(
 
 
 def _graph_recall(truth_sims: np.ndarray, found_sims: np.ndarray) -> float:
-    """Tie-aware recall@k (see :func:`_tie_aware_recall`); found similarities are exact."""
+    """Tie-aware recall@k, as :func:`protocol_match.index._tie_aware_recall` counts it; here
+    the found similarities are exact already, so no vectors are looked up."""
     if truth_sims.shape[1] == 0:
         return 1.0
     kth = truth_sims[:, -1:]

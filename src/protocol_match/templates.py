@@ -55,7 +55,7 @@ def mine_passages(
     its stories, not ten thousand nodes whose ``k`` nearest neighbours would all be copies
     of each other (hiding its paraphrases from the kNN graph and making one giant
     component). The kNN graph of the distinct texts comes from
-    :func:`~protocol_match.index.knn_graph_blocked` (IVF-style cells, recall-checked);
+    :func:`~protocol_match.knn.knn_graph_blocked` (IVF-style cells, recall-checked);
     clusters are returned with passage positions, each member scored by its
     text's score.
     """
@@ -175,8 +175,6 @@ def mine_clusters(
     )
     clusters: list[Cluster] = []
     for members in parts:
-        if len(members) == 1 and len(sets[members[0]]) < min_support:
-            continue
         if len(frozenset().union(*(sets[i] for i in members))) < min_support:
             continue
         for part in _split(members, vectors, profile, threshold):
