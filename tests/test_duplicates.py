@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -20,8 +18,8 @@ from protocol_match.duplicates import (
     pair_score,
     story_ids,
 )
-from protocol_match.lexical import stem, tokens
 from protocol_match.records import DuplicateGroup, DuplicatePair
+from tests.fakes import hashed_embed
 
 DIM = 512
 
@@ -49,13 +47,7 @@ UNRELATED = "Heavy rain is expected in the northern districts tomorrow, forecast
 
 def fake_embed(texts: list[str]) -> np.ndarray:
     """Deterministic hashed bag-of-stems vectors, L2-normalized: a millisecond stand-in."""
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
-    for row, text in enumerate(texts):
-        for _, _, word in tokens(text):
-            h = int.from_bytes(hashlib.blake2b(stem(word).encode(), digest_size=4).digest())
-            out[row, h % DIM] += 1.0
-        out[row] /= max(np.linalg.norm(out[row]), 1e-9)
-    return out
+    return hashed_embed(texts, DIM)
 
 
 def run(docs: list[DocInfo], **kw) -> list[DuplicateGroup]:

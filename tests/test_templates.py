@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
-from protocol_match.lexical import content_profile, dice, stem, tokens
+from protocol_match.lexical import content_profile, dice
 from protocol_match.scoring import DEFAULT_THRESHOLD, combine
 from protocol_match.templates import Cluster, is_chrome, mine_clusters
+from tests.fakes import hashed_embed
 
 DIM = 256
 
@@ -27,15 +26,7 @@ UNRELATED = [
 
 def fake_embed(texts: list[str]) -> np.ndarray:
     """Deterministic hashed bag-of-stems vectors, L2-normalized: a millisecond stand-in."""
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
-    for row, text in enumerate(texts):
-        for _, _, word in tokens(text):
-            h = int.from_bytes(hashlib.blake2b(stem(word).encode(), digest_size=4).digest())
-            out[row, h % DIM] += 1.0
-        norm = np.linalg.norm(out[row])
-        if norm > 0:
-            out[row] /= norm
-    return out
+    return hashed_embed(texts, DIM)
 
 
 def all_pairs(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
