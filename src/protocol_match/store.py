@@ -457,9 +457,7 @@ class Store:
     def clause_entries(self, keys: Sequence[int]) -> dict[int, str]:
         """JSON entries of the clause table for the given key hashes (those it holds)."""
         out: dict[int, str] = {}
-        keys = list(keys)
-        for lo in range(0, len(keys), 500):  # SQLite caps bound parameters
-            chunk = keys[lo : lo + 500]
+        for chunk in _chunks(list(keys), 500):  # SQLite caps bound parameters
             marks = ",".join("?" * len(chunk))
             out.update(
                 self._conn.execute(
