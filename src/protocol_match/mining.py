@@ -34,6 +34,7 @@ def mine_store(
     table = store.article_table()
     stories_map = story_ids([r[1] for r in table], groups)
     meta = {r[1]: (r[2], r[3]) for r in table}
+    story_codes = {s: i for i, s in enumerate(sorted(set(stories_map.values())))}
     templates: list[dict] = []
     members: list[tuple[int, int, float]] = []
     seen_texts: set[str] = set()
@@ -47,7 +48,6 @@ def mine_store(
         if len(ids) < 2:
             continue
         _, vecs = store.level_vectors(level)
-        story_codes = {s: i for i, s in enumerate(sorted(set(stories_map.values())))}
         stories = np.asarray([story_codes[stories_map[a]] for a in art_ids])
         clusters = mine_passages(
             vecs,
