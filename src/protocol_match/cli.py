@@ -378,16 +378,10 @@ def _write(text: str, out: Path | None) -> None:
     out = Path(out)
     if out.is_dir():
         raise ValueError(f"--out {out} is a directory; name a file.")
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    from .store import atomic_file
+
+    with atomic_file(out) as fh:
+        fh.write(text)
 
 
 @cli.group(invoke_without_command=True)

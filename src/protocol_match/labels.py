@@ -137,16 +137,11 @@ def read_label_file(path: str | Path) -> list[Label]:
 
 def write_label_file(labels: Sequence[Label], path: str | Path) -> None:
     """Write labels as JSON Lines (same format as the import), atomically."""
-    import os
+    from .store import atomic_file
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_file(Path(path)) as fh:
         for lab in labels:
             fh.write(json.dumps(lab.to_dict(), ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------- the store's tables

@@ -16,7 +16,6 @@ import argparse
 import gc
 import json
 import logging
-import os
 import random
 import sys
 from collections.abc import Sequence
@@ -380,14 +379,12 @@ def write_corpus(corpus: SynthCorpus, directory: Path) -> None:
 
 
 def _write_jsonl(path: Path, rows: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    from protocol_match.store import atomic_file
+
+    with atomic_file(path) as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False))
             fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
