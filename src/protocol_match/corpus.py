@@ -473,10 +473,11 @@ class Corpus:
             self.templates(**params, wait=False)
         from .labels import load_curations
 
-        # Template verdicts match templates by their members' texts; without any, the
-        # members are not read at all.
-        full = bool(load_curations(self.store))
-        return curated(self, *self._load_templates(members=full))
+        # Template verdicts match templates by their members' texts; without any (the usual
+        # case) the members are not read and there is nothing to curate.
+        if not load_curations(self.store):
+            return self._load_templates(members=False)
+        return curated(self, *self._load_templates())
 
     def _stories(self) -> dict[str, str]:
         """Article -> story map saved by the last mining, cached with the templates."""
