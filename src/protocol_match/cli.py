@@ -100,6 +100,14 @@ def cli(ctx: click.Context, store: Path | None, quiet: bool, verbose: int) -> No
     ctx.obj = _State(store, quiet, verbose)
 
 
+_min_support_option = click.option(
+    "--min-support", type=int, default=None, help="Stories a template needs (default 3)."
+)
+_threshold_option = click.option(
+    "--threshold", type=float, default=None, help="Match score threshold (0-1)."
+)
+
+
 def _read_options(f: Callable) -> Callable:
     opts = [
         click.option(
@@ -145,7 +153,7 @@ def _read_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option(
     "--skip-bad", is_flag=True, help="Skip unreadable files/rows (counted) instead of stopping."
 )
-@click.option("--min-support", type=int, default=None, help="Stories a template needs (default 3).")
+@_min_support_option
 @click.option("--no-mine", is_flag=True, help="Do not mine templates after indexing.")
 @click.option("--no-wait", is_flag=True, help="Fail at once if another process is writing.")
 @click.option(
@@ -275,8 +283,8 @@ def _progress(
 )
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to FILE.")
 @click.option("--add", is_flag=True, help="Also add the article to the store afterwards.")
-@click.option("--min-support", type=int, default=None, help="Stories a template needs.")
-@click.option("--threshold", type=float, default=None, help="Match score threshold (0-1).")
+@_min_support_option
+@_threshold_option
 @click.option(
     "--level",
     type=click.Choice(["paragraph", "sentence"]),
@@ -386,8 +394,8 @@ def _write(text: str, out: Path | None) -> None:
 
 @cli.group(invoke_without_command=True)
 @_store_option
-@click.option("--min-support", type=int, default=None, help="Stories a template needs (default 3).")
-@click.option("--threshold", type=float, default=None, help="Match score threshold (0-1).")
+@_min_support_option
+@_threshold_option
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS_COMPARE), default="table", show_default=True
 )
