@@ -7,8 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# Property tests are derandomized by default, so the suite (and CI) passes or fails the same
+# way every run; `pytest --hypothesis-profile=explore` searches new random examples locally
+# (add what it finds as an @example).
+settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -22,6 +30,19 @@ def embedder():
     from protocol_match.embed import load_embedder
 
     emb = load_embedder()
+    emb.encode(["warm up"])
+    return emb
+
+
+@pytest.fixture(scope="session")
+def static_embedder():
+    """The static (model2vec) model distilled from the bundled MiniLM: built once per machine
+    into the default cache (``$PROTOCOL_MATCH_CACHE`` or ``~/.cache/protocol_match``), then
+    loaded in milliseconds by every later session."""
+    pytest.importorskip("model2vec")
+    from protocol_match.embed import load_embedder
+
+    emb = load_embedder(backend="static")
     emb.encode(["warm up"])
     return emb
 

@@ -1,4 +1,4 @@
-"""Tests for the fast embedders: real models, built once per module in a temporary cache."""
+"""Tests for the fast embedders: real models, built once per machine in the model cache."""
 
 from __future__ import annotations
 
@@ -35,16 +35,15 @@ TEXTS = [FORMULA, FORMULA_VARIANT, SAME_TOPIC, "Short one.", "word " * 700]
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pm_cache")
+def cache_dir() -> Path:
+    """The machine's model cache: the distillation (~15 s) and the ONNX export run once per
+    machine, not once per test session."""
+    return cache_root()
 
 
 @pytest.fixture(scope="module")
-def static(cache_dir: Path) -> StaticEmbedder:
-    pytest.importorskip("model2vec")
-    emb = StaticEmbedder(cache_dir=cache_dir)
-    emb.build()  # the ~20 s distillation, once for the module
-    return emb
+def static(static_embedder: StaticEmbedder) -> StaticEmbedder:
+    return static_embedder
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +102,11 @@ def test_fingerprints_tell_the_models_apart(static: StaticEmbedder, onnx: OnnxEm
     assert static.name != base.name and onnx.name != base.name
 
 
-def test_onnx_is_faithful_to_the_full_model(onnx: OnnxEmbedder) -> None:
+def test_onnx_is_faithful_to_the_full_model(onnx: OnnxEmbedder, embedder) -> None:
     vecs = onnx.encode(TEXTS)
     assert vecs.shape == (len(TEXTS), 384) and vecs.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
-    ref = SentenceTransformerEmbedder(device="cpu").encode(TEXTS)
+    ref = embedder.encode(TEXTS)
     cos = (vecs * ref).sum(axis=1)
     assert cos.min() > 0.97, cos
     assert cos.mean() > 0.985, cos

@@ -194,7 +194,11 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
             index_kind=kw["index_kind"],
             backend=kw["backend"],
         )
-        with corpus, _progress(err, "Indexing", "articles", _count_txt(paths)) as advance:
+        with (
+            corpus,
+            _discard_if_failed(corpus),
+            _progress(err, "Indexing", "articles", _count_txt(paths)) as advance,
+        ):
             if kw["engine"] == "ray":  # imported only here: a plain index never loads Ray
                 from .distributed import RaySettings, index_with_ray
 
@@ -238,6 +242,16 @@ def index(ctx: click.Context, paths: tuple[str, ...], store: Path | None, **kw: 
             )
         if mined is not None:
             err.print(f"{len(mined)} templates mined.")
+
+
+@contextmanager
+def _discard_if_failed(corpus: Any) -> Iterator[None]:
+    """A store that this ``index`` created is deleted again if nothing could be added."""
+    try:
+        yield
+    except BaseException:
+        corpus.store.discard_if_empty()
+        raise
 
 
 @contextmanager

@@ -499,12 +499,16 @@ def _csv_articles(
     lines: Iterator[tuple[int, str]], name: str, source: str, opts: _Options
 ) -> Iterator[Article]:
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+    lines = _split_bare_cr(lines)
     first = next(lines, None)
     if first is None:
         raise InputError(f"{name} is empty: nothing to index")
-    delimiter = _pick_delimiter(first[1], opts.text)
-    reader = csv.reader((ln for _, ln in itertools.chain([first], lines)), delimiter=delimiter)
-    header = [h.strip() for h in next(reader, [])]
+    try:
+        delimiter = _pick_delimiter(first[1], opts.text)
+        reader = csv.reader((ln for _, ln in itertools.chain([first], lines)), delimiter=delimiter)
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise InputError(f"{name} line 1: bad CSV header ({exc})") from None
     if not any(header):
         raise InputError(f"{name} is empty: nothing to index (no header row)")
     if opts.text not in header:
@@ -531,6 +535,20 @@ def _csv_articles(
             _row_failed(exc, opts)
     if not seen:
         raise InputError(f"{name} has a header but no rows: nothing to index")
+
+
+def _split_bare_cr(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """Lines ending in a lone carriage return (old Mac files) split there, as universal
+    newlines would: the csv module refuses a bare CR inside an unquoted field."""
+    for n, line in lines:
+        body = line[:-2] if line.endswith("\r\n") else line.rstrip("\n")
+        if "\r" not in body:
+            yield n, line
+            continue
+        parts = body.split("\r")
+        for part in parts[:-1]:
+            yield n, part + "\r\n"
+        yield n, parts[-1] + line[len(body) :]
 
 
 def _pick_delimiter(header_line: str, text_column: str) -> str:

@@ -139,6 +139,7 @@ class Store:
         self._indexes: dict[str, object] = {}
         self._counts: dict[str, tuple[tuple[int, int], int]] = {}
         self._unsaved: set[str] = set()  # levels extended in memory, file not yet rewritten
+        self._created: str | None = None  # "dir"/"files" when create() made it in this process
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -158,6 +159,7 @@ class Store:
             raise StoreError(f"Store path {path} is a file, not a directory; pass --store DIR.")
         if store_exists(path):
             raise StoreError(f"A store already exists at {path}.")
+        made_dir = not path.exists()
         path.mkdir(parents=True, exist_ok=True)
         conn = _connect(path / DB_NAME)
         with conn:
@@ -172,7 +174,9 @@ class Store:
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             }
             conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
-        return cls(path, conn, _read_meta(conn, path))
+        store = cls(path, conn, _read_meta(conn, path))
+        store._created = "dir" if made_dir else "files"
+        return store
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -206,6 +210,21 @@ class Store:
 
     def close(self) -> None:
         self._conn.close()
+
+    def discard_if_empty(self) -> bool:
+        """Close and delete a store that :meth:`create` made in this process and that still
+        holds no article, so a first ``index`` that fails leaves nothing behind. Returns
+        whether it was deleted; an older or non-empty store is never touched."""
+        if self._created is None or self.count("article") > 0:
+            return False
+        self.close()
+        for name in os.listdir(self.path):
+            if name == DB_NAME or name.startswith((DB_NAME + "-", "index-", ".lock")):
+                (self.path / name).unlink(missing_ok=True)
+        if self._created == "dir":
+            with contextlib.suppress(OSError):
+                self.path.rmdir()  # only when nothing else was put there meanwhile
+        return True
 
     def __enter__(self) -> Store:
         return self
