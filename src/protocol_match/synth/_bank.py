@@ -1,6 +1,6 @@
-"""Sentence banks and slot-fill lists for the synthetic corpus generator (``synth.py``).
+"""Sentence banks and slot-fill lists for the synthetic corpus generator (``protocol_match.synth``).
 
-Template syntax (parsed by ``synth``): ``{slot}`` is a slot fill, ``{*}`` is where a novel
+Template syntax (parsed by ``_language``): ``{slot}`` is a slot fill, ``{*}`` is where a novel
 clause goes in an embedded formula, ``[words ]`` is optional text present in the canonical
 phrasing, ``[?words ]`` is optional text absent from it, ``<a|b|c>`` are alternatives whose
 first one is canonical, and ``^`` after a leading clause marks where the clause may be moved to
@@ -988,7 +988,7 @@ SPELLING_US_UK: dict[str, str] = {
     "practiced": "practised",
 }
 
-# Another outlet retelling a story (``synth_retell``) rewords the template text of its sentences
+# Another outlet retelling a story (``_retell``) rewords the template text of its sentences
 # (never the slot fills: names and figures are the facts both versions share). Phrase -> other
 # wordings, matched as whole words, longest first; a capitalized match keeps its capital.
 RETELL_PHRASES: dict[str, tuple[str, ...]] = {

@@ -1,125 +1,15 @@
-"""Story building for the synthetic corpus: the template language, noise, and article plans.
-
-A template (syntax in ``synth_bank``) is expanded into *parts*: ``(text, kind)`` pairs where
-kind 0 is template wording, 1 a slot fill kept as is (names, numbers), 2 the outlet (filled per
-copy), 3 a slot fill that follows the outlet's spelling (titles, units). Keeping parts apart
-lets the renderer compute slot spans and formula spans exactly and re-spell per outlet.
-"""
+"""Story plans for the synthetic corpus: which formulas and novel sentences an event's
+article holds, in which order, and how a syndicated copy edits them (``StoryMaker``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 from dataclasses import dataclass
 
-from protocol_match import synth_bank as B
-
-Part = tuple[str, int]
-
-# Slot fills that contain spell-able words (Defense, center, armored ...).
-_SPELL_SLOTS = frozenset(
-    "host_title host_title_c guest_title facility sys_kind company unit academy expo topic "
-    "disaster person course".split()
-)
-_SPELL_RE = re.compile(r"\b(" + "|".join(sorted(B.SPELLING_US_UK, key=len, reverse=True)) + r")\b")
-_spell_memo: dict[str, str] = {}
-
-
-def spell(text: str) -> str:
-    """British spelling of American-spelled ``text`` (memoized: template wording repeats)."""
-    out = _spell_memo.get(text)
-    if out is None:
-        out = _SPELL_RE.sub(lambda m: B.SPELLING_US_UK[m.group(1)], text)
-        if len(_spell_memo) < 200_000:
-            _spell_memo[text] = out
-    return out
-
-
-@dataclass(frozen=True)
-class Noise:
-    """Per-level probabilities of each kind of variation."""
-
-    p_variant: float  # a non-canonical phrasing of the family
-    p_alt: float  # a non-first alternative inside ``<a|b>``
-    p_opt: float  # flipping an optional segment (word deletion/insertion)
-    p_reorder: float  # moving a leading clause to the end
-    p_flip: float  # spelling against the outlet's house style
-    rare: bool  # allow rare phrasings no other noise level uses
-
-
-NOISE_LEVELS: dict[str, Noise] = {
-    "low": Noise(0.06, 0.03, 0.03, 0.02, 0.02, False),
-    "default": Noise(0.3, 0.12, 0.12, 0.1, 0.06, False),
-    "high": Noise(0.6, 0.3, 0.3, 0.25, 0.15, True),
-}
-
-
-class Spec:
-    """One sentence before rendering: parts plus its label fields (offsets come later)."""
-
-    __slots__ = ("parts", "family", "kind", "paraphrased", "fspan", "flip", "clause")
-
-    def __init__(
-        self,
-        parts: list[Part],
-        family: str | None,
-        kind: str,
-        paraphrased: bool,
-        fspan: tuple[int, int] | None = None,
-        flip: bool = False,
-        clause: str | None = None,
-    ) -> None:
-        self.parts, self.family, self.kind = parts, family, kind
-        self.paraphrased, self.fspan, self.flip = paraphrased, fspan, flip
-        self.clause = clause  # the NOVEL_CLAUSES template of a novel sentence
-
-
-# ---- template language -------------------------------------------------------------------
-
-_TOKEN_RE = re.compile(r"\{\*\}|\{(\w+)\}|\[\??|\]|<|\||>|\^|[^{}\[\]<>|^]+")
-_parsed: dict[str, tuple] = {}
-
-
-def _parse(template: str) -> tuple:
-    """Template string -> nested node tuples (cached)."""
-    nodes = _parsed.get(template)
-    if nodes is None:
-        tokens = [m for m in _TOKEN_RE.finditer(template)]
-        nodes, _ = _parse_seq(tokens, 0, template)
-        _parsed[template] = nodes
-    return nodes
-
-
-def _parse_seq(tokens: list, i: int, template: str) -> tuple[tuple, int]:
-    out: list[tuple] = []
-    while i < len(tokens):
-        tok = tokens[i].group(0)
-        if tok in ("]", "|", ">"):
-            return tuple(out), i
-        if tok == "{*}":
-            out.append(("N",))
-        elif tokens[i].group(1):
-            name = tokens[i].group(1)
-            kind = 2 if name == "outlet" else 3 if name in _SPELL_SLOTS else 1
-            out.append(("S", name, kind))
-        elif tok in ("[", "[?"):
-            inner, i = _parse_seq(tokens, i + 1, template)
-            out.append(("O", tok == "[", inner))
-        elif tok == "<":
-            alts = []
-            while True:
-                inner, i = _parse_seq(tokens, i + 1, template)
-                alts.append(inner)
-                if tokens[i].group(0) == ">":
-                    break
-            out.append(("A", tuple(alts)))
-        elif tok == "^":
-            out.append(("R",))
-        else:
-            out.append(("L", tok))
-        i += 1
-    return tuple(out), i
+from . import _bank as B
+from ._fills import random_slots, story_ctx
+from ._language import Noise, Part, Spec, parse_template, spell
 
 
 class StoryMaker:
@@ -131,7 +21,7 @@ class StoryMaker:
         self.rng, self.nz, self.allowed, self.novel_rate = rng, noise, allowed, novel_rate
         self._seen: set[int] = set()  # hashes of novel clauses, so none recurs across stories
         self.last_clause = ""  # the template of the last novel clause drawn
-        self._slot_fns = _random_slots(rng)
+        self._slot_fns = random_slots(rng)
 
     # ---- expansion ----
     def _expand(
@@ -171,7 +61,7 @@ class StoryMaker:
     def _sentence(self, template: str, ctx: dict[str, str], para: bool) -> tuple[list[Part], bool]:
         out: list[Part] = []
         st: list = [para, -1, -1, -1]
-        self._expand(_parse(template), ctx, out, st)
+        self._expand(parse_template(template), ctx, out, st)
         if st[1] > 0 and out[0][1] == 0 and self.rng.random() < self.nz.p_reorder:
             out, st[0] = _reorder(out, st[1]), True
         return _start(out, ctx), st[0]
@@ -182,7 +72,7 @@ class StoryMaker:
         for _ in range(50):
             out: list[Part] = []
             tpl = template or self.rng.choice(B.NOVEL_CLAUSES)
-            self._expand(_parse(tpl), ctx, out, [False] * 4, False)
+            self._expand(parse_template(tpl), ctx, out, [False] * 4, False)
             key = hash("".join(t for t, _ in out))
             if key not in self._seen:
                 self._seen.add(key)
@@ -209,7 +99,7 @@ class StoryMaker:
 
     def any_variant(self, fam: str, ctx: dict[str, str]) -> list[Spec]:
         """The family in a phrasing drawn uniformly from all its variants (rare ones too):
-        how another outlet retelling a story words the same formula (``synth_retell``)."""
+        how another outlet retelling a story words the same formula (``_retell``)."""
         entry, rng = B.FAMILY_BANK[fam], self.rng
         pool = entry["variants"] + entry.get("rare", [])
         k = rng.randrange(len(pool))
@@ -231,7 +121,7 @@ class StoryMaker:
         )
         out: list[Part] = []
         st: list = [k > 0, -1, -1, -1]
-        self._expand(_parse(forms[k]), ctx, out, st)
+        self._expand(parse_template(forms[k]), ctx, out, st)
         lo, hi = st[2], st[3]
         fspan = (hi, len(out)) if lo == 0 else (0, lo)
         if lo == 0:  # expanding initials at the start adds parts before the formula
@@ -276,7 +166,7 @@ class StoryMaker:
         near-duplicate detection, written from the same templates with many shared names.
         """
         rng = self.rng
-        ctx = _story_ctx(rng)
+        ctx = story_ctx(rng)
         stype = rng.choices(("visit", "condolence", "reception", "exercise"), (55, 15, 10, 20))[0]
         if sibling_of is not None:
             ctx.update({k: sibling_of.ctx[k] for k in _GUEST_KEYS})
@@ -409,162 +299,6 @@ def _reorder(parts: list[Part], mark: int) -> list[Part]:
     first, kind = head[0]
     head[0] = (first[0].lower() + first[1:], kind)
     return tail + [(" ", 0)] + head + [(".", 0)]
-
-
-def ordinal(n: int) -> str:
-    """1 -> '1st', 12 -> '12th', 23 -> '23rd'."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _initials(first: str, last: str) -> str:
-    return "".join(f[0] + "." for f in first.split()) + " " + last
-
-
-def story_ctx(rng: random.Random) -> dict[str, str]:
-    """Names, titles and places of a new event (public form of ``_story_ctx``)."""
-    return _story_ctx(rng)
-
-
-def _story_ctx(rng: random.Random) -> dict[str, str]:
-    """Names, titles and places of one event, shared by all its sentences."""
-    country, long, nat, cities, firsts, lasts = rng.choice(B.COUNTRIES)
-    gfirst = " ".join(rng.sample(firsts, 2)) if rng.random() < 0.2 else rng.choice(firsts)
-    glast = rng.choice(lasts)
-    grank = "" if rng.random() < 0.15 else rng.choice(B.FOREIGN_RANKS) + " "
-    hfirst, hlast = rng.choice(B.AZ_FIRST), rng.choice(B.AZ_LAST)
-    host_title = rng.choice(B.HOST_TITLES)
-    day = rng.randint(1, 28)
-    return {
-        "country": country,
-        "long": long,
-        "nat": nat,
-        "pair": f"Azerbaijani-{nat}",
-        "city": rng.choice(cities),
-        "guest": f"{gfirst} {glast}",
-        "guest_full": f"{grank}{gfirst} {glast}",
-        "guest_short": _initials(gfirst, glast),
-        "guest_title": rng.choice(B.GUEST_TITLES).replace("{long}", long),
-        "host": f"{hfirst} {hlast}",
-        "host_short": _initials(hfirst, hlast),
-        "host_rank": rng.choice(B.AZ_RANKS),
-        "host_title": host_title,
-        "host_title_c": host_title[0].upper() + host_title[1:],
-        "host2": f"{rng.choice(B.AZ_FIRST)} {rng.choice(B.AZ_LAST)}",
-        "host2_rank": rng.choice(B.AZ_RANKS),
-        "facility": rng.choice(B.FACILITIES),
-        "ordinal": ordinal(rng.randint(10, 110)),
-        "date_text": f"{day} {rng.choice(B.MONTHS)}",
-        "disaster": rng.choice(
-            (
-                "the earthquake in the {c} region",
-                "the helicopter crash near {c}",
-                "the floods in the {c} province",
-                "the explosion at an ammunition depot near {c}",
-                "the plane crash near {c}",
-            )
-        ).replace("{c}", rng.choice(cities)),
-        "exercise": f"{rng.choice(B.EXERCISE_WORDS)}-{rng.randint(2019, 2025)}",
-    }
-
-
-def _random_slots(rng: random.Random) -> dict:
-    """Per-sentence slot fills drawn fresh each time (numbers, systems, units ...)."""
-    ri, ch = rng.randint, rng.choice
-
-    def unit() -> str:
-        return (
-            ch(B.UNIT_FORMS).replace("{o}", ordinal(ri(1, 40))).replace("{n}", str(ri(1000, 99999)))
-        )
-
-    def dm() -> str:
-        return f"{ri(1, 28)} {ch(B.MONTHS)}"
-
-    return {
-        "n1": lambda: str(ri(2, 40)),
-        "n2": lambda: str(ri(10, 950)),
-        "n3": lambda: f"{ri(1000, 25000):,}",
-        "n4": lambda: str(ri(2, 24)),
-        "pct": lambda: str(ri(5, 95)),
-        "km": lambda: str(ri(5, 900)),
-        "money": lambda: f"{ri(2, 900)} million {ch(('manats', 'US dollars', 'euros'))}",
-        "system": lambda: f"{ch(B.SYS_PREFIX)}-{ri(1, 400)}{ch(('', '', 'M', 'K', 'A'))}",
-        "sys_kind": lambda: ch(B.SYS_KINDS),
-        "company": lambda: f"{ch(B.COMPANY_ROOTS)} {ch(B.COMPANY_SUFFIX)}",
-        "unit": unit,
-        "place": lambda: ch(B.AZ_PLACES),
-        "range": lambda: ch(B.RANGES),
-        "month": lambda: ch(B.MONTHS),
-        "year": lambda: str(ri(2010, 2024)),
-        "year_fut": lambda: str(ri(2025, 2032)),
-        "acad_year": lambda: (lambda y: f"{y}-{y + 1}")(ri(2024, 2030)),
-        "dm": dm,
-        "hhmm": lambda: f"{ri(0, 23):02d}:{ri(0, 59):02d}",
-        "person": lambda: (
-            f"{ch(B.PERSON_ROLES)}, {ch(B.AZ_RANKS)} {ch(B.AZ_FIRST)} {ch(B.AZ_LAST)}"
-        ),
-        "topic": lambda: ch(B.TOPICS),
-        "freq": lambda: ch(B.FREQS),
-        "expo": lambda: ch(B.EXPOS),
-        "vehicle": lambda: ch(B.VEHICLES),
-        "course": lambda: ch(B.COURSES),
-        "academy": lambda: ch(B.ACADEMIES),
-    }
-
-
-def chrome_paragraphs(
-    rng: random.Random,
-    outlet: tuple[str, bool, int],
-    day: dt.date,
-    allowed: set[str],
-    paras: list[list[Spec]],
-) -> list[list[Spec]]:
-    """The story's paragraphs framed by this outlet's dateline/timestamp and page chrome."""
-    maker_chrome = _ChromeMaker(rng)
-    ctx = {
-        "month": B.MONTHS[day.month - 1],
-        "day": str(day.day),
-        "d": str(day.day),
-        "yyyy": str(day.year),
-        "hhmm": f"{rng.randint(8, 22):02d}:{rng.randint(0, 59):02d}",
-    }
-    style = outlet[2]
-    out = [list(p) for p in paras]
-    if style == 1 and "dateline" in allowed:
-        out[0].insert(0, maker_chrome.line("dateline", 1, ctx))
-    elif style == 0 and "dateline" in allowed:
-        # "BAKU, Azerbaijan, May 10." is glued to the lead by sentence splitters (the project's
-        # included), so it becomes part of the lead sentence's label rather than its own.
-        line, lead = maker_chrome.line("dateline", 0, ctx), out[0][0]
-        shift = len(line.parts) + 1
-        fspan = None if lead.fspan is None else (lead.fspan[0] + shift, lead.fspan[1] + shift)
-        parts = line.parts + [(" ", 0)] + lead.parts
-        out[0][0] = Spec(parts, lead.family, lead.kind, lead.paraphrased, fspan, lead.flip)
-    if style in (2, 3) and "timestamp" in allowed:
-        out.insert(0, [maker_chrome.line("timestamp", style - 2, ctx)])
-    if "page_chrome" in allowed:
-        n_variants = len(B.FAMILY_BANK["page_chrome"]["variants"])
-        if rng.random() < 0.1 and len(out) < 14:
-            out.insert(0, [maker_chrome.line("page_chrome", 1, ctx)])
-        for _ in range(min(rng.choice((0, 1, 1, 2)), 14 - len(out))):
-            out.append([maker_chrome.line("page_chrome", rng.randrange(n_variants), ctx)])
-    return out
-
-
-class _ChromeMaker:
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
-    def line(self, fam: str, variant: int, ctx: dict[str, str]) -> Spec:
-        out: list[Part] = []
-        for node in _parse(B.FAMILY_BANK[fam]["variants"][variant][0]):
-            if node[0] == "L":
-                out.append((node[1], 0))
-            elif node[2] == 2:
-                out.append(("", 2))
-            else:
-                out.append((ctx.get(node[1], ""), node[2]))
-        return Spec(out, fam, "chrome", False)
 
 
 _TITLES = {

@@ -1,6 +1,6 @@
 """Labeled synthetic corpus of defence-ministry news, deterministic by seed.
 
-Articles are built from formula families (``synth_bank.FAMILY_BANK``) with slot fills, paraphrase
+Articles are built from formula families (``_bank.FAMILY_BANK``) with slot fills, paraphrase
 noise and novel same-beat content; a share of stories is syndicated to other outlets with light
 edits. Every generated sentence carries a :class:`SentenceLabel`, so benchmarks can score
 template detection, novel spans and duplicate detection against ground truth.
@@ -12,28 +12,21 @@ each copy renders the specs with its outlet's spelling, attribution and page chr
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import logging
 import random
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from protocol_match.records import Article
-from protocol_match.synth_bank import FAMILY_BANK
-from protocol_match.synth_retell import hard_articles
-from protocol_match.synth_story import (
-    NOISE_LEVELS,
-    Spec,
-    StoryMaker,
-    article_title,
-    chrome_paragraphs,
-    spell,
-)
+from ..records import Article
+from ._bank import FAMILY_BANK
+from ._language import NOISE_LEVELS
+from ._outlet import chrome_paragraphs, render
+from ._retell import hard_articles
+from ._story import StoryMaker, article_title
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +239,7 @@ def _generate(
             paras, day = (story.paragraphs, story.day) if k == 0 else maker.copy_edit(story)
             outlet = maker.outlets[outlet_i]
             full = chrome_paragraphs(rng, outlet, day, allowed, paras)
-            text, raw = _render(full, outlet)
+            text, raw = render(full, outlet)
             title = article_title(rng, story, outlet)
             rendered.append((day.isoformat(), len(rendered), text, outlet[0], title, raw, story_id))
 
@@ -271,7 +264,7 @@ def _generate(
 def _add_hard(
     corpus: SynthCorpus, n_hard: int, noise: str, novel_rate: float, allowed: set[str]
 ) -> SynthCorpus:
-    """``corpus`` with ``n_hard`` hard duplicate cases appended (``synth_retell``)."""
+    """``corpus`` with ``n_hard`` hard duplicate cases appended (``_retell``)."""
     seed = corpus.seed
     rng = random.Random(f"{seed}:hard-duplicates")  # a stream of its own: see generate_corpus
     maker = StoryMaker(rng, NOISE_LEVELS[noise], allowed, novel_rate)
@@ -279,7 +272,7 @@ def _add_hard(
     for art in hard_articles(maker, n_hard):
         outlet = maker.outlets[art.outlet]
         full = chrome_paragraphs(rng, outlet, art.day, allowed, art.paragraphs)
-        text, raw = _render(full, outlet)
+        text, raw = render(full, outlet)
         title = article_title(rng, art.story, outlet)
         rows.append((art.day.isoformat(), len(rows), text, outlet[0], title, raw, art))
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -301,69 +294,6 @@ def _add_hard(
     )
 
 
-def _render(paragraphs: list[list[Spec]], outlet: tuple[str, bool, int]) -> tuple[str, list[tuple]]:
-    """Join specs into article text; return it with raw label tuples (absolute offsets)."""
-    name, british = outlet[0], outlet[1]
-    sentences: list[str] = []
-    raw: list[tuple] = []
-    pos = 0
-    for p_i, para in enumerate(paragraphs):
-        if p_i:
-            sentences.append("\n\n")
-            pos += 2
-        for s_i, spec in enumerate(para):
-            if s_i:
-                sentences.append(" ")
-                pos += 1
-            uk = british != spec.flip
-            texts = [name if k == 2 else spell(t) if uk and k != 1 else t for t, k in spec.parts]
-            starts = []
-            slots = []
-            cur = pos
-            for t, (_, k) in zip(texts, spec.parts, strict=True):
-                starts.append(cur)
-                if k:
-                    slots.append((_int(cur), _int(cur + len(t))))
-                cur += len(t)
-            sent = "".join(texts)
-            fspan = None
-            if spec.fspan is not None:
-                lo, hi = spec.fspan
-                fspan = _trim(sent, pos, starts[lo], starts[hi] if hi < len(starts) else cur)
-            raw.append(
-                (
-                    _int(pos),
-                    _int(cur),
-                    spec.family,
-                    spec.kind,
-                    spec.paraphrased,
-                    tuple(slots),
-                    fspan,
-                )
-            )
-            sentences.append(sent)
-            pos = cur
-    return "".join(sentences), raw
-
-
-_SHARED_INTS = tuple(range(20_000))
-
-
-def _int(n: int) -> int:
-    """The shared int object for ``n``: millions of offsets then cost no memory of their own."""
-    return _SHARED_INTS[n] if n < 20_000 else n
-
-
-def _trim(sent: str, start: int, lo: int, hi: int) -> tuple[int, int]:
-    """Shrink ``[lo, hi)`` past separators (spaces, commas, final period) at either end."""
-    a, b = lo - start, hi - start
-    while a < b and sent[a] in " ,.":
-        a += 1
-    while b > a and sent[b - 1] in " ,.":
-        b -= 1
-    return (start + a, start + b)
-
-
 def write_corpus(corpus: SynthCorpus, directory: Path) -> None:
     """Write ``articles.jsonl`` (id, text, date, source, title, story; role and twin_of in
     the hard set) and ``labels.jsonl``.
@@ -379,52 +309,9 @@ def write_corpus(corpus: SynthCorpus, directory: Path) -> None:
 
 
 def _write_jsonl(path: Path, rows: Any) -> None:
-    from protocol_match.store import atomic_file
+    from ..store import atomic_file
 
     with atomic_file(path) as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False))
             fh.write("\n")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: ``python -m protocol_match.synth --n 200 --seed 1 --noise high --out DIR``."""
-    ap = argparse.ArgumentParser(
-        prog="python -m protocol_match.synth",
-        description="Generate a labeled synthetic corpus of defence-ministry news.",
-    )
-    ap.add_argument("--n", type=int, default=200, help="number of articles (default 200)")
-    ap.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    ap.add_argument("--noise", choices=sorted(NOISE_LEVELS), default="default")
-    ap.add_argument("--copy-rate", type=float, default=0.25, help="share of syndicated stories")
-    ap.add_argument("--novel-rate", type=float, default=0.45, help="share of novel paragraphs")
-    ap.add_argument(
-        "--hard-duplicates",
-        type=float,
-        default=0.0,
-        help="append this share of hard duplicate cases (retellings, twin events)",
-    )
-    ap.add_argument("--out", type=Path, required=True, help="output directory")
-    args = ap.parse_args(argv)
-    try:
-        corpus = generate_corpus(
-            args.n,
-            seed=args.seed,
-            noise=args.noise,
-            copy_rate=args.copy_rate,
-            novel_rate=args.novel_rate,
-            hard_duplicates=args.hard_duplicates,
-        )
-    except ValueError as exc:
-        ap.error(str(exc))
-    write_corpus(corpus, args.out)
-    stories = len(set(corpus.story_of.values()))
-    sys.stdout.write(
-        f"wrote {len(corpus.articles)} articles ({stories} stories, "
-        f"{len(corpus.labels)} labeled sentences) to {args.out}\n"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

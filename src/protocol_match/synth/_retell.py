@@ -7,7 +7,7 @@ The hard negatives are *twins*: another delegation received by the same host in 
 written from the same formulas in the same order, with other names, dates and figures. Grouping
 a twin with its base story would wrongly collapse template support.
 
-Everything here draws from the ``StoryMaker`` it is given, so ``synth`` runs it on a random
+Everything here draws from the ``StoryMaker`` it is given, so ``_corpus`` runs it on a random
 stream of its own and the articles of the main stream stay unchanged.
 """
 
@@ -18,8 +18,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from protocol_match import synth_bank as B
-from protocol_match.synth_story import Spec, Story, StoryMaker, story_ctx
+from . import _bank as B
+from ._fills import story_ctx
+from ._language import Spec
+from ._story import Story, StoryMaker
 
 # What a twin event shares with its base story: the host (the same minister receives another
 # delegation), not the guest side.
