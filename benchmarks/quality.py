@@ -48,8 +48,8 @@ from quality_metrics import (  # noqa: F401 - re-exported for tests
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from protocol_match.corpus import Corpus  # noqa: E402
-from protocol_match.lexical import tokens  # noqa: E402
 from protocol_match.records import CompareReport  # noqa: E402
+from protocol_match.scoring import tokens  # noqa: E402
 from protocol_match.synth import SentenceLabel, SynthCorpus, generate_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from protocol_match.lexical import tokens
+from protocol_match.scoring import tokens
 
 GRID = np.round(np.arange(0.05, 1.0, 0.025), 3)
 

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from protocol_match.lexical import stem, tokens
+from protocol_match.scoring import stem, tokens
 
 
 def hashed_embed(texts: list[str], dim: int) -> np.ndarray:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from protocol_match.lexical import (
+from protocol_match.records import Span
+from protocol_match.scoring import (
     containment,
     content_profile,
     dice,
@@ -15,7 +16,6 @@ from protocol_match.lexical import (
     tokens,
     word_weight,
 )
-from protocol_match.records import Span
 
 WELCOME = [
     "Colonel General Zakir Hasanov welcomed the guests and expressed his satisfaction "

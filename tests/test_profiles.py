@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol_match.lexical import content_profile, dice
-from protocol_match.profiles import ProfileMatrix
+from protocol_match.scoring import ProfileMatrix, content_profile, dice
 
 TEXTS = [
     "Colonel General Zakir Hasanov welcomed the guests and expressed his satisfaction.",
@@ -45,7 +44,7 @@ def test_dense_equals_pairs_with_unit_diagonal() -> None:
 
 
 def test_pairs_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    import protocol_match.profiles as pr
+    import protocol_match.scoring._profiles as pr
 
     monkeypatch.setattr(pr, "_CHUNK", 3)
     pm = ProfileMatrix(TEXTS)

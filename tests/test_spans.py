@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from protocol_match.records import Span
-from protocol_match.spans import novel_spans, slot_form
+from protocol_match.scoring import novel_spans, slot_form
 from tests.test_lexical import WELCOME
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from protocol_match.lexical import content_profile, dice
-from protocol_match.scoring import DEFAULT_THRESHOLD, combine
+from protocol_match.scoring import DEFAULT_THRESHOLD, combine, content_profile, dice
 from protocol_match.templates import Cluster, is_chrome, mine_clusters
 from tests.fakes import hashed_embed
 

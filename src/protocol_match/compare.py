@@ -12,20 +12,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .clauses import ClauseHit
-from .lexical import (
+from .records import Match, Passage, PassageResult, Span, Status
+from .scoring import (
+    DEFAULT_THRESHOLD,
     MONTHS,
+    combine,
     containment,
     content_profile,
     new_dates,
     new_figures,
+    novel_spans,
+    novelty,
     query_profile,
     shape,
     tokens,
+    verdict_novelty,
     word_weight,
 )
-from .records import Match, Passage, PassageResult, Span, Status
-from .scoring import DEFAULT_THRESHOLD, combine, novelty, verdict_novelty
-from .spans import novel_spans
 from .templates import is_chrome
 
 # A leading noun phrase ("The head of the press service"), and a name after it.

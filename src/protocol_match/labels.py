@@ -317,7 +317,7 @@ def curate_templates(
 def _rebuild_template(store: Store, c: Curation, tid: int, threshold: float) -> Template | None:
     """A confirmed template that mining dropped: its text plus the stored passages matching it."""
     from .compare import Candidate, score_candidates
-    from .spans import slot_form
+    from .scoring import slot_form
     from .templates import is_chrome
 
     vec = store.vectors_for_keys([c.key]).get(c.key)

@@ -27,8 +27,8 @@ import numpy as np
 from .compare import Candidate, JudgeSettings, judge, score_candidates
 from .embed import text_key
 from .labels import Label, curation_labels, labels_stamp, load_labels
-from .lexical import containment, content_profile, shape
 from .records import Article, Passage, PassageResult
+from .scoring import containment, content_profile, shape
 from .templates import is_chrome
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from .clauses import ClauseEntry, ClauseTable, build_entries
 from .duplicates import story_ids
 from .embed import text_key
 from .records import DuplicateGroup, Template, TemplateMember
-from .spans import slot_form
+from .scoring import slot_form
 from .store import Store
 from .templates import is_chrome, mine_passages
 

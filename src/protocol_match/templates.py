@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .profiles import ProfileMatrix
-from .scoring import DEFAULT_THRESHOLD, combine
+from .scoring import DEFAULT_THRESHOLD, ProfileMatrix, combine
 
 log = logging.getLogger(__name__)
 

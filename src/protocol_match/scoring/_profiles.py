@@ -1,10 +1,10 @@
 """Content profiles of many passages as one sparse matrix: weighted dice in bulk.
 
-:func:`protocol_match.lexical.dice` scores one pair of profiles in Python; template mining
+:func:`protocol_match.scoring.dice` scores one pair of profiles in Python; template mining
 scores millions of kNN pairs and every pair inside each candidate cluster, so here the
 profiles are rows of a CSR matrix (passage x stem, value = the stem's weight) and dice is
 ``2 * sum(min(a, b)) / (sum(a) + sum(b))`` computed with sparse element-wise minima, in
-chunks. The values equal :func:`~protocol_match.lexical.dice` up to float rounding.
+chunks. The values equal :func:`~protocol_match.scoring.dice` up to float rounding.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .lexical import content_profile
+from ._lexical import content_profile
 
 # Pairs scored per sparse operation: bounds the temporary matrices to a few hundred MB.
 _CHUNK = 200_000

@@ -2,7 +2,7 @@
 
 A matched formula sentence carries new facts in its slots (names, ranks, dates, figures):
 the words its matched stories' passages do not agree on. Alignment is on stems (see
-:mod:`protocol_match.lexical`); names are whole runs ("Colonel General Z. Hasanov"). Pure
+``_lexical``); names are whole runs ("Colonel General Z. Hasanov"). Pure
 functions over strings.
 """
 
@@ -13,8 +13,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from .lexical import STOPWORDS, stem, tokens
-from .records import Span
+from ..records import Span
+from ._lexical import STOPWORDS, stem, tokens
 
 # A capitalized word or a number is a name-like token: it is template wording only when
 # this share of the references has it (see ``novel_spans``).
