@@ -158,7 +158,7 @@ def phase_mine(store: str) -> dict[str, Any]:
 
 def query_articles(n: int) -> list[Any]:
     """``n`` 10-paragraph articles from another seed than the store's (not in any store)."""
-    from protocol_match.segment import segment
+    from protocol_match.ingest import segment
     from protocol_match.synth import generate_corpus
 
     found: list[Any] = []
@@ -214,7 +214,7 @@ def phase_plain_encode(n: int, min_s: float) -> dict[str, Any]:
     from sentence_transformers import SentenceTransformer
 
     from protocol_match.embed import bundled_model_path
-    from protocol_match.segment import segment
+    from protocol_match.ingest import segment
     from protocol_match.synth import generate_corpus
 
     paras: list[str] = []

@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 from protocol_match.cli import cli
 from protocol_match.errors import InputError
 from protocol_match.health import check_store
-from protocol_match.ingest import article_from_text, read_articles
-from protocol_match.segment import segment
+from protocol_match.ingest import article_from_text, read_articles, segment
 from protocol_match.store import Store
 
 from .conftest import SEED_000, SEED_003
@@ -212,7 +211,7 @@ _MEASURE = textwrap.dedent(
     """
     import resource, sys, time
     from protocol_match.ingest import read_articles
-    from protocol_match.segment import segment
+    from protocol_match.ingest import segment
     from protocol_match.errors import InputError
     t = time.perf_counter()
     n = passages = 0
@@ -245,7 +244,7 @@ def _measure(path: Path, mode: str) -> tuple[str, int, int, float, float]:
 def test_many_files_are_read_one_at_a_time(tmp_path, monkeypatch):
     """Articles stream: each file is opened only when its article is asked for, so memory
     does not grow with the articles (the 100k-file scale: benchmarks/ingest.py)."""
-    import protocol_match.ingest as ingest_mod
+    import protocol_match.ingest._read as ingest_mod
 
     folder = tmp_path / "many"
     for d in range(20):

@@ -368,6 +368,6 @@ def test_permission_error_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     def deny(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("protocol_match.ingest.open", deny, raising=False)
+    monkeypatch.setattr("protocol_match.ingest._read.open", deny, raising=False)
     with pytest.raises(InputError, match=r"secret\.txt: permission denied; check"):
         list(read_articles([path]))

@@ -1,4 +1,4 @@
-"""Tests for protocol_match.segment: sentence rules, offsets, long passages, properties."""
+"""Tests for protocol_match.ingest._segment: sentence rules, offsets, long passages, properties."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol_match.ingest import article_from_text, read_articles
-from protocol_match.records import Article, Segmented
-from protocol_match.segment import (
+from protocol_match.ingest._segment import (
     _blingfire_breaks,
     segment,
     split_paragraphs,
     split_sentences,
 )
+from protocol_match.records import Article, Segmented
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

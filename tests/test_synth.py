@@ -94,7 +94,7 @@ def _check_tiling(corpus: SynthCorpus) -> None:
 
 
 def test_labels_agree_with_project_segmenter(corpus: SynthCorpus, hard: SynthCorpus) -> None:
-    segment = pytest.importorskip("protocol_match.segment")
+    segment = pytest.importorskip("protocol_match.ingest")
     for a in corpus.articles + hard.articles[120:]:
         theirs = [
             s for p in segment.split_paragraphs(a.text) for s in segment.split_sentences(a.text, *p)

@@ -29,7 +29,7 @@ from .compare import (
 from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates
 from .embed import BUNDLED_MODEL_NAME, Embedder, document_vector, load_embedder, text_key
 from .errors import InputError, StoreLockedError
-from .ingest import article_from_text, read_articles
+from .ingest import article_from_text, read_articles, segment
 from .learn import apply_learned, curated
 from .mining import ProgressFn, mine_store, read_templates, stored_clause_table
 from .records import (
@@ -46,7 +46,6 @@ from .records import (
     TemplateUse,
 )
 from .scoring import DEFAULT_THRESHOLD
-from .segment import segment
 from .store import Store, store_exists
 
 log = logging.getLogger(__name__)

@@ -33,13 +33,13 @@ class _Batch:
 def _input_files(paths: Iterable[str | Path], read_options: dict) -> list[tuple[str, str, int]]:
     """(file, default source, size) of every input file, in ``read_articles`` order."""
     from .errors import InputError
-    from .ingest import _expand, read_articles
+    from .ingest import expand_path, read_articles
 
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     if any(p == "-" for p in paths):
         raise InputError("--engine ray cannot read stdin; save it to a file and pass the file.")
     read_articles(paths, **read_options)  # validates paths and options eagerly, reads nothing
-    return [(str(f), s, f.stat().st_size) for p in paths for f, s in _expand(Path(p))]
+    return [(str(f), s, f.stat().st_size) for p in paths for f, s in expand_path(Path(p))]
 
 
 def _read_groups(files: list[tuple[str, str, int]]) -> list[list[tuple[str, str, int]]]:

@@ -21,14 +21,9 @@ MEMO_SIZE = 50_000  # vectors each worker remembers (repeated boilerplate is emb
 
 def _read_group(group: list[tuple[str, str]], options: dict[str, Any]) -> list[list[Article]]:
     """Read a group of files (each with its default source): one article list per file."""
-    from .ingest import _guard, _Options, _read_file
+    from .ingest import read_file_articles
 
-    opts = _Options(
-        options["text_column"], options["id_column"], options["date_column"],
-        options["source_column"], options["title_column"], options["encoding"],
-        options["on_error"],
-    )  # fmt: skip
-    return [list(_guard(lambda f=f, s=s: _read_file(Path(f), s, opts), opts)) for f, s in group]
+    return [read_file_articles(Path(f), s, options) for f, s in group]
 
 
 class EmbedWorker:
@@ -57,7 +52,7 @@ class EmbedWorker:
     def embed(self, articles: list[Article]) -> tuple[list[Segmented], list[str], np.ndarray]:
         """Segment ``articles``; return them with their distinct passage keys and vectors."""
         from .embed import text_key
-        from .segment import segment
+        from .ingest import segment
 
         if self._crash and not os.path.exists(self._crash):
             Path(self._crash).write_text(str(os.getpid()))

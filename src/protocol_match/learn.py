@@ -412,7 +412,7 @@ def _features_for(corpus, text, level, pos, first, cands, vec, ctx, article_id, 
 
 
 def _level_of(text: str) -> str:
-    from .segment import segment
+    from .ingest import segment
 
     seg = segment(Article(id="label", text=text))
     return "paragraph" if len(seg.sentences) > 1 else "sentence"

@@ -17,7 +17,7 @@ import logging
 import math
 import re
 
-from .records import Article, Passage, Segmented
+from ..records import Article, Passage, Segmented
 
 logger = logging.getLogger(__name__)
 
