@@ -39,8 +39,13 @@ from typing import Any
 import numpy as np
 from _common import machine_info, write_json
 
-from protocol_match.embed import SentenceTransformerEmbedder, bundled_model_path
-from protocol_match.embed_fast import OnnxEmbedder, StaticEmbedder, cache_root
+from protocol_match.embed import (
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    StaticEmbedder,
+    bundled_model_path,
+    cache_root,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 10.0

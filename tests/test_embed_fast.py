@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from protocol_match.embed import SentenceTransformerEmbedder
-from protocol_match.embed_fast import (
+from protocol_match.embed import (
     OnnxEmbedder,
+    SentenceTransformerEmbedder,
     StaticEmbedder,
     cache_root,
     load_fast_embedder,

@@ -27,7 +27,7 @@ from .compare import (
     merge_paragraphs,
 )
 from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates
-from .embed import BUNDLED_MODEL_NAME, Embedder, document_vector, load_embedder, text_key
+from .embed import BUNDLED_MODEL_NAME, Embedder, article_vector, load_embedder, text_key
 from .errors import InputError, StoreLockedError
 from .ingest import article_from_text, read_articles, segment
 from .learn import apply_learned, curated
@@ -238,7 +238,7 @@ class Corpus:
         items = []
         for seg in segs:
             doc_key = "doc:" + text_key(seg.article.text)
-            vectors[doc_key] = _doc_vector(seg, vectors)
+            vectors[doc_key] = article_vector(seg, vectors)
             items.append((seg, doc_key))
         before = self.store.max_article_rowid()
         totals["added"] += self.store.add(items, vectors)
@@ -400,7 +400,7 @@ class Corpus:
         index = self.store.index("article")
         if n < 1 or len(index) == 0:
             return ()
-        doc = _doc_vector(seg, vectors)[None, :]
+        doc = article_vector(seg, vectors)[None, :]
         sims, ids = index.search(doc, min(len(index), n + 1))
         by_rowid = self.store.articles_by_rowid([int(r) for r in ids[0] if r >= 0])
         out = []
@@ -544,16 +544,6 @@ class Corpus:
 def novelty_scores(text: str | Path | Article, corpus: Corpus) -> list[float]:
     """One novelty score in [0, 1] per paragraph of ``text`` (1 = nothing like it seen)."""
     return [p.novelty for p in corpus.compare(text).paragraphs]
-
-
-def _doc_vector(seg: Segmented, vectors: dict[str, np.ndarray]) -> np.ndarray:
-    """Length-weighted mean of the paragraph vectors, normalized."""
-    if not seg.paragraphs:
-        dim = len(next(iter(vectors.values())))
-        return np.zeros(dim, dtype=np.float32)
-    weights = np.asarray([len(p.text) for p in seg.paragraphs], dtype=np.float32)
-    mat = np.stack([vectors[text_key(p.text)] for p in seg.paragraphs])
-    return document_vector(mat, weights)
 
 
 def _template_uses(results: Sequence[PassageResult], templates: list[Template]) -> tuple:

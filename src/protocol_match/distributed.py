@@ -199,8 +199,7 @@ class _ShardWriter:
         return layout
 
     def commit(self, batch: _Batch, result: tuple[list[Segmented], list[str], np.ndarray]) -> None:
-        from .corpus import _doc_vector
-        from .embed import text_key
+        from .embed import article_vector, text_key
 
         store = self._store
         self.totals["skipped"] += len(batch.skipped)
@@ -215,7 +214,7 @@ class _ShardWriter:
         items = []
         for seg in segs:
             doc_key = "doc:" + text_key(seg.article.text)
-            vectors[doc_key] = _doc_vector(seg, vectors)
+            vectors[doc_key] = article_vector(seg, vectors)
             items.append((seg, doc_key))
         before = store.max_article_rowid()
         self.totals["added"] += store.add(items, vectors)

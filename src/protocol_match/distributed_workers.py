@@ -33,12 +33,10 @@ class EmbedWorker:
         self, model: str | None, backend: str, fingerprint: str, threads: int, crash: str | None
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
-
-        from .embed import load_embedder
+        from .embed import load_embedder, set_torch_threads
         from .errors import ModelMismatchError
 
-        torch.set_num_threads(threads)
+        set_torch_threads(threads)
         self._embedder = load_embedder(model, backend=backend)
         if self._embedder.fingerprint != fingerprint:
             raise ModelMismatchError(

