@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from _common import latencies_ms, machine_info, peak_rss_mb, rss_mb, write_json
 
-from protocol_match.index import INDEX_KINDS, VectorIndex
+from protocol_match.store import INDEX_KINDS, VectorIndex
 
 K = 10
 COLORS = {"flat": "C0", "hnsw": "C1", "ivf": "C2", "ivf-sq8": "C3", "numpy-exact": "C4"}

@@ -21,9 +21,8 @@ from hypothesis import strategies as st
 
 from protocol_match.cli import cli
 from protocol_match.errors import InputError
-from protocol_match.health import check_store
 from protocol_match.ingest import article_from_text, read_articles, segment
-from protocol_match.store import Store
+from protocol_match.store import Store, check_store
 
 from .conftest import SEED_000, SEED_003
 

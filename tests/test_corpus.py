@@ -45,7 +45,7 @@ def test_adding_a_second_article_extends_store_and_indexes(store_copy, embedder)
 
 
 def test_faiss_neighbours_match_brute_force(corpus_000, embedder):
-    from protocol_match.index import exact_search
+    from protocol_match.store import exact_search
 
     ids, vecs = corpus_000.store.level_vectors("sentence")
     queries = embedder.encode(["The guests laid wreaths and flowers.", "Military cooperation."])

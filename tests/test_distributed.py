@@ -21,9 +21,15 @@ import numpy as np
 import pytest
 
 from protocol_match.corpus import Corpus
-from protocol_match.health import check_store, rebuild_store
-from protocol_match.index import VectorIndex, exact_search
-from protocol_match.shards import ShardedIndex, ShardLayout, merge_topk
+from protocol_match.store import (
+    ShardedIndex,
+    ShardLayout,
+    VectorIndex,
+    check_store,
+    exact_search,
+    merge_topk,
+    rebuild_store,
+)
 from protocol_match.synth import generate_corpus
 
 from .conftest import SEED_000

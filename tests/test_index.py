@@ -1,4 +1,4 @@
-"""Tests for protocol_match.index against real FAISS on small seeded clustered data."""
+"""Tests for the store's VectorIndex against real FAISS on small seeded clustered data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from protocol_match.errors import StoreError
-from protocol_match.index import (
+from protocol_match.store import (
     INDEX_KINDS,
     VectorIndex,
     choose_kind,

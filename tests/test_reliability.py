@@ -27,9 +27,8 @@ from protocol_match.cli import cli
 from protocol_match.cli_health import register
 from protocol_match.corpus import Corpus
 from protocol_match.errors import StoreError, StoreLockedError
-from protocol_match.health import check_store, index_ids, rebuild_store
 from protocol_match.ingest import read_articles, segment
-from protocol_match.store import LEVELS, Store
+from protocol_match.store import LEVELS, Store, check_store, index_ids, rebuild_store
 
 from .conftest import ROOT, SEED_000, SEED_003
 

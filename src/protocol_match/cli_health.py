@@ -33,7 +33,7 @@ def check(ctx: click.Context, store: Path | None, deep: bool, fmt: str) -> None:
     Warnings (an index file that lags behind after a crash) are repaired on next use.
     """
     from .cli import _errors
-    from .health import check_store
+    from .store import check_store
 
     with _errors():
         report = check_store(_path(ctx, store), deep=deep)
@@ -79,7 +79,7 @@ def rebuild(ctx: click.Context, store: Path | None, embed_missing: bool, no_wait
     again, unless --embed-missing is given.
     """
     from .cli import _errors
-    from .health import check_store, rebuild_store
+    from .store import check_store, rebuild_store
 
     with _errors():
         path = _path(ctx, store)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -40,7 +39,7 @@ from .distributed_input import _READ_DEFAULTS, _articles, _Batch, _batches, _inp
 from .distributed_workers import EmbedWorker, ShardServer, _build_shard
 from .errors import ProtocolMatchError
 from .records import AddResult, Segmented, Template
-from .shards import ShardedIndex, shard_file_name, write_file_atomic
+from .store import LEVELS, ShardedIndex, ShardLayout
 
 log = logging.getLogger(__name__)
 
@@ -179,18 +178,11 @@ class _ShardWriter:
 
     def _existing_layout(self) -> Any:
         """The layout new shards are appended to; converts a plain store on first use."""
-        from .shards import ShardLayout
-
         store = self._store
         layout = store.shard_layout()
         top = store.max_article_rowid()
         if layout is None:  # a plain store's index files become shard 0 (if it holds anything)
-            for level in _levels():
-                plain = store.index_path(level)
-                if plain.is_file() and top:
-                    os.replace(plain, store.path / shard_file_name(level, 0))
-                plain.unlink(missing_ok=True)
-                store.forget_index(level)
+            store.index_files_to_shard_zero(keep=bool(top))
             return ShardLayout((1,)) if top else None
         last = layout.range_of(layout.count - 1)
         if layout.bounds[-1] > top and store.count("article", rowids=last) == 0:
@@ -239,8 +231,6 @@ class _ShardWriter:
             self._rows.setdefault(level, []).append((ids, vecs))
 
     def _open_shard(self, plan: int) -> None:
-        from .shards import ShardLayout
-
         self._close_shard()
         if not self.new_shards:
             self._layout = self._existing_layout()
@@ -259,7 +249,7 @@ class _ShardWriter:
             return
         build = self._ray.remote(num_cpus=1, max_retries=3)(_build_shard)
         kind, dim = self._store.meta.index_kind, self._store.meta.dimension
-        for level in _levels():
+        for level in LEVELS:
             parts = self._rows.pop(level, [])
             ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
             vecs = (
@@ -274,18 +264,12 @@ class _ShardWriter:
         sizes: dict[str, list[int]] = {}
         for shard, level, ref in self._builds:
             data = self._ray.get(ref)
-            write_file_atomic(self._store.path / shard_file_name(level, shard), data)
+            self._store.write_shard_file(level, shard, data)
             sizes.setdefault(level, []).append(len(data))
         self._builds.clear()
-        for level in _levels():
+        for level in LEVELS:
             self._store.forget_index(level)
         return sizes
-
-
-def _levels() -> tuple[str, ...]:
-    from .store import LEVELS
-
-    return LEVELS
 
 
 def add_with_ray(
@@ -391,7 +375,7 @@ def mine_with_ray(
     with ray_session(settings) as ray, _task_errors(ray):
         cpus = float(ray.cluster_resources().get("CPU", 1))
         servers: list[Any] = []
-        local = {level: store.index(level) for level in _levels()}
+        local = {level: store.index(level) for level in LEVELS}
         n_servers = sum(len(i.shards) for i in local.values() if isinstance(i, ShardedIndex))
         # All servers must fit at once (they are alive together): share the CPUs out.
         actor = ray.remote(num_cpus=min(1.0, cpus / max(1, n_servers)), max_restarts=0)(ShardServer)
@@ -399,8 +383,10 @@ def mine_with_ray(
             for level, idx in local.items():
                 if not isinstance(idx, ShardedIndex):
                     continue
-                paths = [store.path / shard_file_name(level, i) for i in range(len(idx.shards))]
-                level_servers = [actor.remote(ray.put(p.read_bytes())) for p in paths]
+                level_servers = [
+                    actor.remote(ray.put(store.shard_file_bytes(level, i)))
+                    for i in range(len(idx.shards))
+                ]
                 servers += level_servers
                 store.cache_index(level, RayShardedIndex(idx, level_servers, ray))
             return corpus.templates(min_support, threshold, refresh=True)

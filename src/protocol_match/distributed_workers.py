@@ -7,7 +7,6 @@ Plain functions and classes (no Ray import): ``distributed.py`` wraps them with
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -91,28 +90,22 @@ class EmbedWorker:
 
 def _build_shard(vectors: np.ndarray, ids: np.ndarray, kind: str, dimension: int) -> bytes:
     """Build one shard's FAISS index; returns the bytes of its file."""
-    from .index import VectorIndex
+    from .store import VectorIndex
 
     if len(ids):
         idx = VectorIndex.build(vectors, ids, kind=kind)
     else:
         idx = VectorIndex.build(np.zeros((0, dimension), np.float32), ids, "flat")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "shard.faiss"
-        idx.save(path)
-        return path.read_bytes()
+    return idx.to_bytes()
 
 
 class ShardServer:
     """Actor holding one shard index in memory and answering searches against it."""
 
     def __init__(self, data: bytes) -> None:
-        from .index import VectorIndex
+        from .store import VectorIndex
 
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "shard.faiss"
-            path.write_bytes(data)
-            self._index = VectorIndex.load(path)
+        self._index = VectorIndex.from_bytes(data)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return self._index.search(queries, k)

@@ -5,7 +5,7 @@ A search index answers one query at a time; mining needs every vector's neighbou
 products (FAISS's BLAS product + heap selection): exactly below a few ten thousand rows, and
 above through k-means cells, each row compared with the rows of its nearest cells, the
 number of cells probed calibrated on a sample against exact search. FAISS comes through
-:mod:`protocol_match.index`, which owns the import.
+:mod:`protocol_match.store`, which owns the import.
 """
 
 from __future__ import annotations
@@ -14,13 +14,7 @@ import logging
 
 import numpy as np
 
-from .index import (
-    CALIBRATION_QUERIES,
-    CALIBRATION_TARGET,
-    _check_k,
-    _check_vectors,
-    faiss_module,
-)
+from .store import CALIBRATION_QUERIES, CALIBRATION_TARGET, check_k, check_vectors, faiss_module
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +23,7 @@ def kmeans_labels(vectors: np.ndarray, k: int, *, seed: int = 0, niter: int = 12
     """Spherical k-means (FAISS) of unit ``vectors`` into at most ``k`` cells: each vector's
     cell. Trained on at most 256 points per cell, then every vector is assigned; used to cut
     components of the template graph too big for a dense pairwise matrix."""
-    vectors = _check_vectors(vectors, "vectors")
+    vectors = check_vectors(vectors, "vectors")
     n, d = vectors.shape
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -63,8 +57,8 @@ def knn_graph_blocked(
     starts at 4 and doubles until recall@k on a sample of rows (against exact search)
     reaches ``target``.
     """
-    k = _check_k(k)
-    vectors = np.ascontiguousarray(_check_vectors(vectors, "vectors"), dtype=np.float32)
+    k = check_k(k)
+    vectors = np.ascontiguousarray(check_vectors(vectors, "vectors"), dtype=np.float32)
     n = vectors.shape[0]
     k_eff = min(k, max(0, n - 1))
     if n < exact_below or n < 4 * k:

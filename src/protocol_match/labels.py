@@ -19,7 +19,6 @@ checked first and a bad line raises :class:`InputError` naming the line.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,30 +27,11 @@ from typing import Literal
 from .embed import text_key
 from .errors import InputError
 from .records import Template, TemplateMember
-from .store import Store
+from .store import Store, atomic_file
 
 LabelKind = Literal["boilerplate", "content"]
 LABEL_KINDS: tuple[str, ...] = ("boilerplate", "content")
 CURATION_ACTIONS: tuple[str, ...] = ("confirm", "reject", "rename")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS labels (
-    key TEXT PRIMARY KEY,
-    text TEXT NOT NULL,
-    label TEXT NOT NULL,
-    template TEXT,
-    article_id TEXT,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS template_curation (
-    key TEXT PRIMARY KEY,
-    text TEXT NOT NULL,
-    level TEXT NOT NULL,
-    action TEXT NOT NULL,
-    name TEXT,
-    created REAL NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -137,63 +117,30 @@ def read_label_file(path: str | Path) -> list[Label]:
 
 def write_label_file(labels: Sequence[Label], path: str | Path) -> None:
     """Write labels as JSON Lines (same format as the import), atomically."""
-    from .store import atomic_file
-
     with atomic_file(Path(path)) as fh:
         for lab in labels:
             fh.write(json.dumps(lab.to_dict(), ensure_ascii=False) + "\n")
 
 
 # ----------------------------------------------------------------- the store's tables
-# The SQL lives here rather than in store.py: these tables belong to this feature only.
-
-
-def _ensure(store: Store) -> None:
-    store._conn.executescript(_SCHEMA)  # noqa: SLF001 - the store's own connection
-
-
-def _has_tables(store: Store) -> bool:
-    row = store._conn.execute(  # noqa: SLF001
-        "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='labels'"
-    ).fetchone()
-    return bool(row[0])
 
 
 def save_labels(store: Store, labels: Sequence[Label]) -> int:
     """Store labels in one transaction (a text labelled again takes the new label)."""
-    _ensure(store)
-    now = time.time()
-    conn = store._conn  # noqa: SLF001
-    with conn:
-        conn.executemany(
-            "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                (text_key(lab.text), lab.text, lab.label, lab.template, lab.article_id, now)
-                for lab in labels
-            ),
-        )
+    store.save_label_rows(
+        (text_key(lab.text), lab.text, lab.label, lab.template, lab.article_id) for lab in labels
+    )
     return len(labels)
 
 
 def load_labels(store: Store) -> list[Label]:
     """Every stored label, oldest first."""
-    if not _has_tables(store):
-        return []
-    rows = store._conn.execute(  # noqa: SLF001
-        "SELECT text, label, template, article_id FROM labels ORDER BY created, rowid"
-    ).fetchall()
-    return [Label(*r) for r in rows]
+    return [Label(*r) for r in store.label_rows()]
 
 
 def labels_stamp(store: Store) -> str:
     """Changes whenever labels or curations change (for caches)."""
-    if not _has_tables(store):
-        return "0"
-    row = store._conn.execute(  # noqa: SLF001
-        "SELECT (SELECT COUNT(*) || ':' || COALESCE(MAX(created), 0) FROM labels) || '/' || "
-        "(SELECT COUNT(*) || ':' || COALESCE(MAX(created), 0) FROM template_curation)"
-    ).fetchone()
-    return str(row[0])
+    return store.labels_stamp()
 
 
 def save_curation(
@@ -203,40 +150,23 @@ def save_curation(
     text is ``text``; the other field keeps its earlier value."""
     if action is not None and action not in ("confirm", "reject"):
         raise ValueError("action must be 'confirm' or 'reject'")
-    _ensure(store)
     key = text_key(text)
     old = {c.key: c for c in load_curations(store)}.get(key)
     action = action if action is not None else (old.action if old else None)
     name = name if name is not None else (old.name if old else None)
-    conn = store._conn  # noqa: SLF001
-    with conn:
-        conn.execute(
-            "INSERT OR REPLACE INTO template_curation VALUES (?, ?, ?, ?, ?, ?)",
-            (key, text, level, action or "", name, time.time()),
-        )
+    store.save_curation_row(key, text, level, action or "", name)
     return Curation(key, text, level, action, name)  # type: ignore[arg-type]
 
 
 def load_curations(store: Store) -> list[Curation]:
     """Every template verdict, oldest first."""
-    if not _has_tables(store):
-        return []
-    rows = store._conn.execute(  # noqa: SLF001
-        "SELECT key, text, level, action, name FROM template_curation ORDER BY created, rowid"
-    ).fetchall()
+    rows = store.curation_rows()
     return [Curation(k, t, lv, a or None, n) for k, t, lv, a, n in rows]  # type: ignore[arg-type]
 
 
 def cache_vectors(store: Store, vectors: dict) -> None:
     """Add vectors of labelled texts to the store's embedding cache (keyed by text key)."""
-    from .store import _encode_vec
-
-    conn = store._conn  # noqa: SLF001
-    with conn:
-        conn.executemany(
-            "INSERT OR IGNORE INTO vectors VALUES (?, ?)",
-            ((k, _encode_vec(v)) for k, v in vectors.items()),
-        )
+    store.cache_vectors(vectors)
 
 
 # ----------------------------------------------------------------- applying template verdicts

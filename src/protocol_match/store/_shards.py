@@ -7,9 +7,10 @@ the store's ``meta`` table under ``shards`` (JSON list), so every shard can be r
 SQLite alone, and a single-process ``add`` to a sharded store simply extends the last shard.
 
 Files: ``index-<level>.shard-<i>.faiss``. Without the ``shards`` meta key a store is plain
-(``index-<level>.faiss``) and nothing here is used.
+(``index-<level>.faiss``) and nothing here is used. Reading and writing shard files
+for a store: ``Store.index`` and the other methods of ``_indexes``.
 
-:class:`ShardedIndex` has the search API of :class:`~protocol_match.index.VectorIndex`
+:class:`ShardedIndex` has the search API of :class:`~protocol_match.store.VectorIndex`
 (``search``, ``len``, ``dimension``, ``kind``, ``add``). It merges the shards' top-k lists in
 numpy: with exact (flat) shards the merged result is the exact top-k of the union, equal to
 one flat index over all vectors; ties are broken by lower id, which is also which tied
@@ -20,20 +21,14 @@ ascending order). This module imports neither faiss nor ray.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from .errors import StoreError
-
-if TYPE_CHECKING:
-    from .store import Store
-
-log = logging.getLogger(__name__)
+from ..errors import StoreError
 
 SHARDS_META = "shards"
 
@@ -169,77 +164,6 @@ class ShardedIndex:
     def nbytes(self) -> int:
         """Serialized size of all shards."""
         return sum(s.nbytes() for s in self.shards)  # type: ignore[attr-defined]
-
-
-# ---------------------------------------------------------------- store integration
-
-
-def read_layout(store: Store) -> ShardLayout | None:
-    """The store's shard layout, or None for a plain (unsharded) store."""
-    text = store.get_meta(SHARDS_META)
-    return ShardLayout.from_json(text) if text else None
-
-
-def shard_path(store: Store, level: str, shard: int) -> Path:
-    return store.path / shard_file_name(level, shard)
-
-
-def open_sharded(store: Store, level: str, layout: ShardLayout, kind: str | None) -> ShardedIndex:
-    """Load every shard of ``level``; rebuild from SQLite those missing, stale or damaged."""
-    shards = []
-    for i in range(layout.count):
-        expected = store.count(level, rowids=layout.range_of(i))
-        idx = store.load_index_file(shard_path(store, level, i), expected)
-        if idx is None:
-            idx = rebuild_shard(store, level, layout, i, kind)
-        shards.append(idx)
-    return ShardedIndex(shards)
-
-
-def rebuild_shard(store: Store, level: str, layout: ShardLayout, shard: int, kind: str | None):  # noqa: ANN201
-    """Build shard ``shard`` of ``level`` from the stored vectors and save it atomically."""
-    from .index import VectorIndex
-
-    ids, vecs = store.level_vectors(level, rowids=layout.range_of(shard))
-    kind = kind or store.meta.index_kind
-    log.info("building %s shard %d of %d %s vectors", kind, shard, len(ids), level)
-    if len(ids):
-        idx = VectorIndex.build(vecs, ids, kind=kind)
-    else:
-        idx = VectorIndex.build(np.zeros((0, store.meta.dimension), np.float32), ids, "flat")
-    idx.save(shard_path(store, level, shard))
-    return idx
-
-
-def rebuild_sharded(
-    store: Store, level: str, layout: ShardLayout, kind: str | None
-) -> ShardedIndex:
-    """Rebuild every shard of ``level`` from SQLite."""
-    return ShardedIndex([rebuild_shard(store, level, layout, i, kind) for i in range(layout.count)])
-
-
-def extend_sharded(
-    store: Store, level: str, layout: ShardLayout, index: Any, ids: np.ndarray, vecs: np.ndarray
-) -> ShardedIndex:
-    """Append new vectors (of the newest articles) to the last shard and save that shard."""
-    if not isinstance(index, ShardedIndex) or len(index.shards) != layout.count:
-        return open_sharded(store, level, layout, None)
-    last = layout.count - 1
-    index.add(vecs, ids)
-    shard = index.shards[last]
-    if store.meta.index_kind == "auto" and shard.outgrown():  # type: ignore[attr-defined]
-        index.shards[last] = rebuild_shard(store, level, layout, last, None)
-    else:
-        shard.save(shard_path(store, level, last))  # type: ignore[attr-defined]
-    return index
-
-
-def write_file_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file, fsync and rename."""
-    from .store import atomic_file
-
-    with atomic_file(path, "wb") as fh:
-        fh.write(data)
 
 
 def index_files(store_path: Path, level: str) -> list[Path]:

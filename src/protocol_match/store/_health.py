@@ -26,9 +26,11 @@ from typing import Literal
 
 import numpy as np
 
-from .errors import StoreError
-from .shards import index_files, shard_file_name
-from .store import DB_NAME, LEVELS, Store, store_exists
+from ..errors import StoreError
+from ._index import VectorIndex, index_ids
+from ._shards import index_files, shard_file_name
+from ._sqlite import DB_NAME, LEVELS, store_exists
+from ._store import Store
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ def _report(path: Path, store: Store, issues: list[Issue], counts: bool) -> Heal
 
 def _integrity(store: Store) -> str | None:
     """None when SQLite's quick_check passes, else its first complaints."""
-    rows = [r[0] for r in store._conn.execute("PRAGMA quick_check(5)").fetchall()]
+    rows = store.quick_check()
     return None if rows == ["ok"] else "; ".join(r.replace("\n", "; ") for r in rows)
 
 
@@ -119,54 +121,32 @@ def _ids(rows: list[tuple]) -> str:
 
 
 def _table_issues(store: Store, db: str, deep: bool) -> list[Issue]:
-    conn = store._conn
-    size = store.meta.dimension * 2  # float16
     issues: list[Issue] = []
 
-    def error(sql: str, what: str, params: tuple = ()) -> None:
-        rows = conn.execute(sql, params).fetchall()
+    def error(rows: list[tuple], what: str) -> None:
         if rows:
             issues.append(Issue("error", db, f"{len(rows)} {what}: {_ids(rows)}"))
 
+    error(store.orphan_passages(), "passages belong to no article (passage ids)")
     error(
-        "SELECT p.id FROM passages p LEFT JOIN articles a ON a.rowid = p.article "
-        "WHERE a.rowid IS NULL",
-        "passages belong to no article (passage ids)",
-    )
-    error(
-        "SELECT a.id FROM passages p JOIN articles a ON a.rowid = p.article "
-        "LEFT JOIN vectors v ON v.key = p.key WHERE v.key IS NULL GROUP BY a.rowid",
+        store.articles_missing_passage_vectors(),
         "articles have passages without a stored vector (article ids)",
     )
+    error(store.articles_missing_vector(), "articles have no article vector (article ids)")
     error(
-        "SELECT a.id FROM articles a LEFT JOIN vectors v ON v.key = a.key WHERE v.key IS NULL",
-        "articles have no article vector (article ids)",
-    )
-    error(
-        "SELECT key FROM vectors WHERE length(vec) != ?",
+        store.wrong_size_vectors(),
         f"vectors are not {store.meta.dimension} float16 values (keys)",
-        (size,),
     )
     error(
-        "SELECT p.id FROM passages p JOIN articles a ON a.rowid = p.article "
-        "WHERE p.start < 0 OR p.end <= p.start OR p.end > length(a.text)",
+        store.passages_outside_article(),
         "passages have offsets outside their article (passage ids)",
     )
+    error(store.articles_missing_levels(), "articles lack paragraphs or sentences (article ids)")
     error(
-        "SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE "
-        "p.article = a.rowid AND p.level = 'paragraph') OR NOT EXISTS (SELECT 1 FROM "
-        "passages p WHERE p.article = a.rowid AND p.level = 'sentence')",
-        "articles lack paragraphs or sentences (article ids)",
-    )
-    error(
-        "SELECT a.id FROM passages p JOIN articles a ON a.rowid = p.article "
-        "GROUP BY p.article, p.level HAVING MIN(p.idx) != 0 OR MAX(p.idx) + 1 != COUNT(*)",
+        store.articles_with_numbering_gaps(),
         "articles have gaps in their passage numbering (article ids)",
     )
-    rows = conn.execute(
-        "SELECT DISTINCT m.template FROM template_members m LEFT JOIN passages p "
-        "ON p.id = m.passage WHERE p.id IS NULL"
-    ).fetchall()
+    rows = store.templates_naming_deleted_passages()
     if rows:
         issues.append(
             Issue("warning", db, f"{len(rows)} templates name deleted passages: {_ids(rows)}")
@@ -178,42 +158,15 @@ def _table_issues(store: Store, db: str, deep: bool) -> list[Issue]:
 
 def _key_issues(store: Store, db: str) -> list[Issue]:
     """Passages whose stored text hash no longer matches their text slice."""
-    from .embed import text_key
+    from ..embed import text_key
 
     bad: list[tuple[int]] = []
-    cur = store._conn.execute(
-        "SELECT p.id, p.key, substr(a.text, p.start + 1, p.end - p.start) "
-        "FROM passages p JOIN articles a ON a.rowid = p.article"
-    )
-    for pid, key, text in cur:
+    for pid, key, text in store.passage_keys_and_texts():
         if text_key(text) != key:
             bad.append((pid,))
     if not bad:
         return []
     return [Issue("error", db, f"{len(bad)} passages' text does not match their key: {_ids(bad)}")]
-
-
-def _expected_ids(
-    store: Store, level: str, rowids: tuple[int, int | None] | None = None
-) -> np.ndarray:
-    if level == "article":
-        sql = "SELECT a.rowid FROM articles a JOIN vectors v ON v.key = a.key"
-        params: tuple = ()
-        if rowids is not None:
-            sql += " WHERE a.rowid >= ?" + (" AND a.rowid < ?" if rowids[1] is not None else "")
-            params = tuple(r for r in rowids if r is not None)
-        ids = store._conn.execute(sql + " ORDER BY a.rowid", params).fetchall()
-        return np.asarray([r[0] for r in ids], dtype=np.int64)
-    if rowids is not None:
-        lo, hi = rowids
-        ids = store._conn.execute(
-            "SELECT id FROM passages WHERE level=? AND article >= ?"
-            + (" AND article < ?" if hi is not None else "")
-            + " ORDER BY id",
-            (level, lo) + ((hi,) if hi is not None else ()),
-        ).fetchall()
-        return np.asarray([r[0] for r in ids], dtype=np.int64)
-    return store.level_table(level)[0]
 
 
 def _index_issues(store: Store, level: str) -> list[Issue]:
@@ -234,8 +187,6 @@ def _file_issues(
     store: Store, level: str, path: Path, rowids: tuple[int, int | None] | None
 ) -> list[Issue]:
     """Problems of one index file (a plain index, or one shard covering ``rowids``)."""
-    from .index import VectorIndex
-
     where = str(path)
     count = store.count(level, rowids=rowids)
     what = f"{level} passages" if rowids is None else f"{level} passages of the shard's range"
@@ -255,7 +206,7 @@ def _file_issues(
                 f"index holds {idx.dimension}-d vectors, the store {store.meta.dimension}-d",
             )
         ]
-    expected = _expected_ids(store, level, rowids)
+    expected = store.level_ids(level, rowids)
     if len(idx) != count:
         return [
             Issue(
@@ -277,32 +228,6 @@ def _file_issues(
             )
         ]
     return []
-
-
-def index_ids(idx: object) -> np.ndarray | None:
-    """The ids held by a VectorIndex or ShardedIndex (None if a FAISS type cannot be listed)."""
-    import faiss
-
-    if hasattr(idx, "shards"):  # a ShardedIndex: the union of its shards' ids
-        parts = [index_ids(s) for s in idx.shards]
-        if any(p is None for p in parts):
-            return None
-        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
-    inner = idx._index  # type: ignore[attr-defined]
-    if hasattr(inner, "id_map"):
-        return faiss.vector_to_array(inner.id_map).astype(np.int64)
-    try:
-        ivf = faiss.extract_index_ivf(inner)
-    except RuntimeError:
-        return None
-    lists = ivf.invlists
-    parts = []
-    for i in range(ivf.nlist):
-        n = lists.list_size(i)
-        if n:
-            ptr = lists.get_ids(i)
-            parts.append(faiss.rev_swig_ptr(ptr, n).copy())
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 # ------------------------------------------------------------------------------ rebuilding
@@ -332,13 +257,13 @@ def rebuild_store(path: str | Path, *, embedder: object | None = None, wait: boo
         for level in LEVELS:
             for file in index_files(store.path, level):  # plain or sharded
                 file.unlink(missing_ok=True)
-        bad_vectors = _delete_bad_vectors(store)
-        orphans = _delete_orphans(store)
+        bad_vectors = store.delete_wrong_size_vectors()
+        orphans = store.delete_orphan_passages()
         embedded = _embed_missing(store, embedder) if embedder is not None else 0
-        broken = _broken_articles(store)
+        broken = store.broken_articles()
         removed = _remove_articles(store, [r[0] for r in broken])
         doc_vectors = _fill_doc_vectors(store)
-        templates_reset = _reset_stale_templates(store, force=bool(removed or orphans))
+        templates_reset = store.reset_stale_templates(force=bool(removed or orphans))
         indexes = {level: len(store.rebuild_index(level)) for level in LEVELS}
     return RebuildReport(
         removed_articles=tuple(r[1] for r in broken if r[0] in removed),
@@ -352,107 +277,31 @@ def rebuild_store(path: str | Path, *, embedder: object | None = None, wait: boo
     )
 
 
-def _delete_bad_vectors(store: Store) -> int:
-    with store._conn:
-        cur = store._conn.execute(
-            "DELETE FROM vectors WHERE length(vec) != ?", (store.meta.dimension * 2,)
-        )
-    return cur.rowcount
-
-
-def _delete_orphans(store: Store) -> int:
-    with store._conn:
-        cur = store._conn.execute(
-            "DELETE FROM passages WHERE article NOT IN (SELECT rowid FROM articles)"
-        )
-    return cur.rowcount
-
-
 def _embed_missing(store: Store, embedder: object) -> int:
-    rows = store._conn.execute(
-        "SELECT DISTINCT p.key, substr(a.text, p.start + 1, p.end - p.start) FROM passages p "
-        "JOIN articles a ON a.rowid = p.article LEFT JOIN vectors v ON v.key = p.key "
-        "WHERE v.key IS NULL"
-    ).fetchall()
+    rows = store.passages_without_vectors()
     if not rows:
         return 0
     vecs = embedder.encode([r[1] for r in rows])  # type: ignore[attr-defined]
-    with store._conn:
-        store._conn.executemany(
-            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-            (
-                (r[0], np.asarray(v, dtype=np.float16).tobytes())
-                for r, v in zip(rows, vecs, strict=True)
-            ),
-        )
+    store.put_vectors((r[0], v) for r, v in zip(rows, vecs, strict=True))
     return len(rows)
-
-
-def _broken_articles(store: Store) -> list[tuple[int, str, str | None]]:
-    """(rowid, id, origin) of articles whose passages cannot all be indexed."""
-    return store._conn.execute(
-        "SELECT a.rowid, a.id, a.origin FROM articles a WHERE a.rowid IN ("
-        " SELECT p.article FROM passages p LEFT JOIN vectors v ON v.key = p.key"
-        " WHERE v.key IS NULL"
-        " UNION SELECT p.article FROM passages p JOIN articles b ON b.rowid = p.article"
-        " WHERE p.start < 0 OR p.end <= p.start OR p.end > length(b.text))"
-        " OR NOT EXISTS (SELECT 1 FROM passages p WHERE p.article = a.rowid"
-        "  AND p.level = 'paragraph')"
-        " ORDER BY a.rowid"
-    ).fetchall()
 
 
 def _remove_articles(store: Store, rowids: list[int]) -> set[int]:
     if not rowids:
         return set()
-    with store._conn:  # one transaction: all of them or none
-        for rid in rowids:
-            store._conn.execute(
-                "DELETE FROM template_members WHERE passage IN "
-                "(SELECT id FROM passages WHERE article = ?)",
-                (rid,),
-            )
-            store._conn.execute("DELETE FROM passages WHERE article = ?", (rid,))
-            store._conn.execute("DELETE FROM articles WHERE rowid = ?", (rid,))
+    store.remove_articles(rowids)  # one transaction: all of them or none
     log.warning("removed %d articles whose vectors were lost; index them again", len(rowids))
     return set(rowids)
 
 
 def _fill_doc_vectors(store: Store) -> int:
     """Recompute missing article vectors: length-weighted mean of paragraph vectors."""
-    from .embed import document_vector
-    from .store import _decode_vecs
+    from ..embed import document_vector
 
-    rows = store._conn.execute(
-        "SELECT a.rowid, a.key FROM articles a LEFT JOIN vectors v ON v.key = a.key "
-        "WHERE v.key IS NULL"
-    ).fetchall()
     out = []
-    for rowid, key in rows:
-        paras = store._conn.execute(
-            "SELECT p.end - p.start, v.vec FROM passages p JOIN vectors v ON v.key = p.key "
-            "WHERE p.article = ? AND p.level = 'paragraph' ORDER BY p.idx",
-            (rowid,),
-        ).fetchall()
-        mat = _decode_vecs([r[1] for r in paras], store.meta.dimension)
-        vec = document_vector(mat, np.asarray([r[0] for r in paras]))
-        out.append((key, vec.astype(np.float16).tobytes()))
+    for rowid, key in store.articles_without_vector():
+        lengths, mat = store.paragraph_vectors(rowid)
+        out.append((key, document_vector(mat, lengths)))
     if out:
-        with store._conn:
-            store._conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", out)
+        store.put_vectors(out)
     return len(out)
-
-
-def _reset_stale_templates(store: Store, *, force: bool) -> bool:
-    """Drop mined templates that name missing passages, so they are mined again."""
-    stale = store._conn.execute(
-        "SELECT 1 FROM template_members m LEFT JOIN passages p ON p.id = m.passage "
-        "WHERE p.id IS NULL LIMIT 1"
-    ).fetchone()
-    if not (stale or force):
-        return False
-    with store._conn:
-        store._conn.execute("DELETE FROM template_members")
-        store._conn.execute("DELETE FROM templates")
-        store._conn.execute("DELETE FROM meta WHERE key = 'templates_at_count'")
-    return True
