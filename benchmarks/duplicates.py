@@ -39,7 +39,7 @@ from quality_metrics import (
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from protocol_match.corpus import Corpus  # noqa: E402
-from protocol_match.duplicates import DEFAULT_DUPLICATE_THRESHOLD  # noqa: E402
+from protocol_match.mining import DEFAULT_DUPLICATE_THRESHOLD  # noqa: E402
 from protocol_match.synth import SynthCorpus, generate_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

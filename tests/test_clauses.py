@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from protocol_match.clauses import ClauseTable, best_hit, clause_key, edge_groups
 from protocol_match.compare import apply_clause
+from protocol_match.mining import ClauseTable, best_hit, clause_key, edge_groups
 from protocol_match.records import Passage, PassageResult
 
 ATTR = "Trend reports via the Azerbaijani Defense Ministry"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from protocol_match.clauses import ClauseHit
 from protocol_match.compare import (
     Candidate,
     JudgeSettings,
@@ -14,6 +13,7 @@ from protocol_match.compare import (
     merge_paragraphs,
     score_candidates,
 )
+from protocol_match.mining import ClauseHit
 from protocol_match.records import Passage, PassageResult, Span
 
 FORMULA = (

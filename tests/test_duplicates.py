@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from protocol_match.duplicates import (
+from protocol_match.mining._duplicates import (
     DEFAULT_DUPLICATE_THRESHOLD,
     DocInfo,
     date_proximity,
@@ -228,7 +228,7 @@ def test_story_ids_from_found_groups() -> None:
 
 
 def test_distinctive_entities_drop_the_beats_common_vocabulary() -> None:
-    from protocol_match.duplicates import distinctive_entities
+    from protocol_match.mining._duplicates import distinctive_entities
 
     common = frozenset({"defense", "ministry"})
     ents = [common | {f"name{i}"} for i in range(40)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from protocol_match.knn import kmeans_labels, knn_graph_blocked
+from protocol_match.mining import kmeans_labels, knn_graph_blocked
 
 
 def _brute_graph(vectors: np.ndarray, k: int) -> np.ndarray:

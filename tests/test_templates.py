@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from protocol_match.mining import Cluster, is_chrome, mine_clusters
 from protocol_match.scoring import DEFAULT_THRESHOLD, combine, content_profile, dice
-from protocol_match.templates import Cluster, is_chrome, mine_clusters
 from tests.fakes import hashed_embed
 
 DIM = 256
@@ -188,7 +188,7 @@ def test_is_chrome_false_for_formula() -> None:
 
 def test_huge_component_of_identical_vectors_terminates_as_one_template():
     """One verbatim formula in thousands of stories: k-means cannot split it (it looped)."""
-    from protocol_match import templates as tm
+    from protocol_match.mining import _templates as tm
 
     n = tm._DENSE_LIMIT + 500
     rng = np.random.default_rng(0)
@@ -218,7 +218,7 @@ def test_large_component_cut_by_k_means_is_merged_back(monkeypatch: pytest.Monke
     """A component too big for a dense matrix is cut into k-means cells; a formula whose
     variants fall into several cells comes back as one template, another formula stays
     apart."""
-    from protocol_match import templates as tm
+    from protocol_match.mining import _templates as tm
 
     monkeypatch.setattr(tm, "_DENSE_LIMIT", 20)
     monkeypatch.setattr(tm, "_CELL", 10)
@@ -249,7 +249,7 @@ def test_large_component_cut_by_k_means_is_merged_back(monkeypatch: pytest.Monke
 def test_mine_passages_collapses_identical_texts() -> None:
     """A verbatim formula in many stories is one node: its copies do not crowd its
     paraphrases out of the kNN graph, and every copy is a member."""
-    from protocol_match.templates import mine_passages
+    from protocol_match.mining import mine_passages
 
     texts = [FORMULA] * 30 + [FORMULA.replace("Zakir Hasanov", n) for n in NAMES[:5]] + UNRELATED
     stories = np.arange(len(texts))
@@ -268,6 +268,6 @@ def test_mine_passages_same_story_copies_are_not_support() -> None:
 
 
 def mine_passages_default(texts: list[str], stories: np.ndarray) -> list[Cluster]:
-    from protocol_match.templates import mine_passages
+    from protocol_match.mining import mine_passages
 
     return mine_passages(fake_embed(texts), texts, stories, min_support=2)

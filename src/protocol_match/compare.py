@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from .clauses import ClauseHit
+from .mining import ClauseHit, is_chrome
 from .records import Match, Passage, PassageResult, Span, Status
 from .scoring import (
     DEFAULT_THRESHOLD,
@@ -29,7 +29,6 @@ from .scoring import (
     verdict_novelty,
     word_weight,
 )
-from .templates import is_chrome
 
 # A leading noun phrase ("The head of the press service"), and a name after it.
 _TITLE = re.compile(r"(?:The|A|An)\s")

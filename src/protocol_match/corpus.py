@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from .clauses import ClauseTable, best_hit
 from .compare import (
     Candidate,
     JudgeSettings,
@@ -26,12 +25,20 @@ from .compare import (
     judge,
     merge_paragraphs,
 )
-from .duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates
 from .embed import BUNDLED_MODEL_NAME, Embedder, article_vector, load_embedder, text_key
 from .errors import InputError, StoreLockedError
 from .ingest import article_from_text, read_articles, segment
 from .learn import apply_learned, curated
-from .mining import ProgressFn, mine_store, read_templates, stored_clause_table
+from .mining import (
+    DEFAULT_DUPLICATE_THRESHOLD,
+    ClauseTable,
+    ProgressFn,
+    best_hit,
+    mine_store,
+    read_templates,
+    store_duplicates,
+    stored_clause_table,
+)
 from .records import (
     AddResult,
     Article,
@@ -511,15 +518,7 @@ class Corpus:
         self, threshold: float = DEFAULT_DUPLICATE_THRESHOLD, *, k: int = 10
     ) -> list[DuplicateGroup]:
         """Groups of near-duplicate articles (same story, other outlet), with pair scores."""
-        if self.store.count("article") < 2:
-            return []
-        from .knn import knn_graph_blocked
-
-        ids, vecs = self.store.level_vectors("article")
-        nb_sims, neighbors = knn_graph_blocked(vecs, min(k, len(ids) - 1))
-        arts = self.store.articles_by_rowid([int(r) for r in ids])
-        docs = [DocInfo(arts[int(r)].id, arts[int(r)].text, arts[int(r)].date) for r in ids]
-        return find_duplicates(docs, neighbors, nb_sims, threshold=threshold)
+        return store_duplicates(self.store, threshold, k=k)
 
     # ----------------------------------------------------------------- stats
     def stats(self) -> StoreStats:

@@ -247,8 +247,8 @@ def curate_templates(
 def _rebuild_template(store: Store, c: Curation, tid: int, threshold: float) -> Template | None:
     """A confirmed template that mining dropped: its text plus the stored passages matching it."""
     from .compare import Candidate, score_candidates
+    from .mining import is_chrome
     from .scoring import slot_form
-    from .templates import is_chrome
 
     vec = store.vectors_for_keys([c.key]).get(c.key)
     level = c.level if c.level in ("sentence", "paragraph") else "sentence"

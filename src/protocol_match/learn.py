@@ -27,9 +27,9 @@ import numpy as np
 from .compare import Candidate, JudgeSettings, judge, score_candidates
 from .embed import text_key
 from .labels import Label, curation_labels, labels_stamp, load_labels
+from .mining import is_chrome
 from .records import Article, Passage, PassageResult
 from .scoring import containment, content_profile, shape
-from .templates import is_chrome
 
 if TYPE_CHECKING:
     from .corpus import Corpus

@@ -21,8 +21,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from .records import Span
-from .scoring import new_figures, stem, tokens, word_weight
+from ..records import Span
+from ..scoring import new_figures, stem, tokens, word_weight
 
 # A clause boundary: comma or semicolon followed by a space (not "23,492"), or right after a
 # reporting verb's "that" ("... expressed gratitude for the hospitality and said that ...").

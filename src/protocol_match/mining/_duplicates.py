@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .records import DuplicateGroup, DuplicatePair
+from ..records import DuplicateGroup, DuplicatePair
 
 # Chosen on the hard synthetic set, seed 1 (benchmarks/duplicates.py): the middle of the
 # plateau (0.55-0.65) where pair F1 is within 0.005 of its best with the static and the full

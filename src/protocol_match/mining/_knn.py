@@ -14,7 +14,7 @@ import logging
 
 import numpy as np
 
-from .store import CALIBRATION_QUERIES, CALIBRATION_TARGET, check_k, check_vectors, faiss_module
+from ..store import CALIBRATION_QUERIES, CALIBRATION_TARGET, check_k, check_vectors, faiss_module
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def knn_graph_blocked(
 
 
 def _graph_recall(truth_sims: np.ndarray, found_sims: np.ndarray) -> float:
-    """Tie-aware recall@k, as :func:`protocol_match.index._tie_aware_recall` counts it; here
+    """Tie-aware recall@k, as :func:`protocol_match.store._exact.tie_aware_recall` counts it; here
     the found similarities are exact already, so no vectors are looked up."""
     if truth_sims.shape[1] == 0:
         return 1.0

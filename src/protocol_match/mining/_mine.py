@@ -1,9 +1,10 @@
 """Template mining over a store: from stored passages to stored templates.
 
 Reads every sentence and paragraph with its vector and story, mines clusters
-(:func:`~protocol_match.templates.mine_passages`), turns them into template records (medoid
+(:func:`~protocol_match.mining.mine_passages`), turns them into template records (medoid
 text, slot form, support, sources, dates) and saves them with the story groups and the
-recurring-clause table in one transaction. Also reads them back for compare.
+recurring-clause table in one transaction. Also reads them back for compare, and finds the
+store's near-duplicate article groups (the stories mining counts support in).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .clauses import ClauseEntry, ClauseTable, build_entries
-from .duplicates import story_ids
-from .embed import text_key
-from .records import DuplicateGroup, Template, TemplateMember
-from .scoring import slot_form
-from .store import Store
-from .templates import is_chrome, mine_passages
+from ..embed import text_key
+from ..records import DuplicateGroup, Template, TemplateMember
+from ..scoring import slot_form
+from ..store import Store
+from ._clauses import ClauseEntry, ClauseTable, build_entries
+from ._duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, story_ids
+from ._templates import is_chrome, mine_passages
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -116,3 +117,19 @@ def stored_clause_table(store: Store) -> ClauseTable:
         return {k: ClauseEntry.from_json(v) for k, v in found.items()}
 
     return ClauseTable(fetch)
+
+
+def store_duplicates(
+    store: Store, threshold: float = DEFAULT_DUPLICATE_THRESHOLD, *, k: int = 10
+) -> list[DuplicateGroup]:
+    """Groups of near-duplicate articles in ``store`` (same story, other outlet), with pair
+    scores."""
+    if store.count("article") < 2:
+        return []
+    from ._knn import knn_graph_blocked
+
+    ids, vecs = store.level_vectors("article")
+    nb_sims, neighbors = knn_graph_blocked(vecs, min(k, len(ids) - 1))
+    arts = store.articles_by_rowid([int(r) for r in ids])
+    docs = [DocInfo(arts[int(r)].id, arts[int(r)].text, arts[int(r)].date) for r in ids]
+    return find_duplicates(docs, neighbors, nb_sims, threshold=threshold)

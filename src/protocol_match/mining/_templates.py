@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scoring import DEFAULT_THRESHOLD, ProfileMatrix, combine
+from ..scoring import DEFAULT_THRESHOLD, ProfileMatrix, combine
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def mine_passages(
     its stories, not ten thousand nodes whose ``k`` nearest neighbours would all be copies
     of each other (hiding its paraphrases from the kNN graph and making one giant
     component). The kNN graph of the distinct texts comes from
-    :func:`~protocol_match.knn.knn_graph_blocked` (IVF-style cells, recall-checked);
+    :func:`~protocol_match.mining.knn_graph_blocked` (IVF-style cells, recall-checked);
     clusters are returned with passage positions, each member scored by its
     text's score.
     """
@@ -70,7 +70,7 @@ def mine_passages(
         story_sets[node].add(story)
     node_vecs = np.ascontiguousarray(vectors[first], dtype=np.float32)
     if m > 1:
-        from .knn import knn_graph_blocked
+        from ._knn import knn_graph_blocked
 
         sims, neighbors = knn_graph_blocked(node_vecs, min(k, m - 1))
     else:
@@ -263,7 +263,7 @@ def _split_large(
     cut into k-means cells of about ``_CELL`` texts, cluster each cell, then merge the
     cells' clusters whose centroids match (one formula cut by a cell border is one
     template again)."""
-    from .knn import kmeans_labels
+    from ._knn import kmeans_labels
 
     log.info("component of %d texts cut by k-means", len(members))
     labels = kmeans_labels(vectors[members], max(2, len(members) // _CELL))
