@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol_match.compare import apply_clause
+from protocol_match.judge import apply_clause
 from protocol_match.mining import ClauseTable, best_hit, clause_key, edge_groups
 from protocol_match.records import Passage, PassageResult
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol_match.compare import (
+from protocol_match.judge import (
     Candidate,
     JudgeSettings,
     apply_clause,

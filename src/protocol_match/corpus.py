@@ -17,17 +17,19 @@ from typing import Any
 
 import numpy as np
 
-from .compare import (
+from .embed import BUNDLED_MODEL_NAME, Embedder, article_vector, load_embedder, text_key
+from .errors import InputError, StoreLockedError
+from .ingest import article_from_text, read_articles, segment
+from .judge import (
     Candidate,
     JudgeSettings,
     apply_clause,
     article_novelty,
     judge,
     merge_paragraphs,
+    score_candidates,
+    to_match,
 )
-from .embed import BUNDLED_MODEL_NAME, Embedder, article_vector, load_embedder, text_key
-from .errors import InputError, StoreLockedError
-from .ingest import article_from_text, read_articles, segment
 from .learn import apply_learned, curated
 from .mining import (
     DEFAULT_DUPLICATE_THRESHOLD,
@@ -424,11 +426,9 @@ class Corpus:
             raise ValueError(f"level must be one of {PASSAGE_LEVELS}")
         if not text.strip():
             raise ValueError("text is empty")
-        from .compare import score_candidates, _to_match  # noqa: I001
-
         vec = self.embedder.encode([text])
         cands = self._candidates(level, vec, k, exclude=None)[0]
-        return [_to_match(s, c) for s, c in score_candidates(text, cands)]
+        return [to_match(s, c) for s, c in score_candidates(text, cands)]
 
     # ----------------------------------------------------------------- templates
     def _params(self, min_support: int | None, threshold: float | None) -> dict:

@@ -246,7 +246,7 @@ def curate_templates(
 
 def _rebuild_template(store: Store, c: Curation, tid: int, threshold: float) -> Template | None:
     """A confirmed template that mining dropped: its text plus the stored passages matching it."""
-    from .compare import Candidate, score_candidates
+    from .judge import Candidate, score_candidates
     from .mining import is_chrome
     from .scoring import slot_form
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .compare import Candidate, JudgeSettings, judge, score_candidates
 from .embed import text_key
+from .judge import Candidate, JudgeSettings, judge, score_candidates
 from .labels import Label, curation_labels, labels_stamp, load_labels
 from .mining import is_chrome
 from .records import Article, Passage, PassageResult

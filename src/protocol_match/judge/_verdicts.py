@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from .mining import ClauseHit, is_chrome
-from .records import Match, Passage, PassageResult, Span, Status
-from .scoring import (
+from ..mining import ClauseHit, is_chrome
+from ..records import Match, Passage, PassageResult, Span, Status
+from ..scoring import (
     DEFAULT_THRESHOLD,
     MONTHS,
     combine,
@@ -131,7 +131,7 @@ def judge(
         else:
             status = "reused"
             source = matched[0][1].article_id
-    matches = tuple(_to_match(s, c) for s, c in scored[: settings.max_matches])
+    matches = tuple(to_match(s, c) for s, c in scored[: settings.max_matches])
     return PassageResult(
         passage=passage,
         status=status,
@@ -197,7 +197,8 @@ def _has_words(text: str) -> bool:
     )
 
 
-def _to_match(score: float, c: Candidate) -> Match:
+def to_match(score: float, c: Candidate) -> Match:
+    """A scored candidate as the ``Match`` record reports show."""
     return Match(
         passage_id=c.passage_id,
         article_id=c.article_id,
@@ -263,7 +264,7 @@ def merge_paragraphs(
 
 
 def _span_of(result: PassageResult):  # noqa: ANN202
-    from .records import Span
+    from ..records import Span
 
     p = result.passage
     return Span(p.start, p.end, p.text)
