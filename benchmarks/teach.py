@@ -36,9 +36,9 @@ from quality import _covering, split_stories
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from protocol_match import learn  # noqa: E402
 from protocol_match.corpus import Corpus  # noqa: E402
-from protocol_match.labels import Label, save_labels  # noqa: E402
+from protocol_match.learn import Label, save_labels  # noqa: E402
+from protocol_match.learn import _model as learn  # noqa: E402
 from protocol_match.synth import SynthCorpus, generate_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

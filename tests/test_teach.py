@@ -8,19 +8,19 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from protocol_match import learn
 from protocol_match.cli import cli
 from protocol_match.corpus import Corpus
 from protocol_match.errors import InputError
-from protocol_match.labels import (
+from protocol_match.learn import (
     Label,
     load_curations,
     load_labels,
     parse_label_lines,
+    propose,
     save_curation,
     save_labels,
 )
-from protocol_match.review import propose
+from protocol_match.learn import _model as learn
 from protocol_match.synth import generate_corpus
 
 from .conftest import SEED_000, SEED_003

@@ -432,7 +432,7 @@ def templates(ctx: click.Context, store: Path | None, **kw: Any) -> None:
     with _errors():
         with Corpus.open(_store_path(ctx, store)) as corpus:
             found = corpus.templates(kw["min_support"], kw["threshold"], refresh=kw["refresh"])
-            from .labels import template_names
+            from .learn import template_names
 
             names = template_names(corpus.store, found)
         if kw["hide_chrome"]:

@@ -57,7 +57,7 @@ def teach(ctx: click.Context, labels: str | None, store: Path | None, export: Pa
     """
     from .cli import _errors
     from .corpus import Corpus
-    from .labels import load_labels, read_label_file, save_labels, write_label_file
+    from .learn import load_labels, read_label_file, save_labels, write_label_file
 
     if labels is None and export is None:
         raise click.UsageError("Give a LABELS.jsonl file to import, or --export FILE.")
@@ -81,18 +81,18 @@ def teach(ctx: click.Context, labels: str | None, store: Path | None, export: Pa
 def _fit_summary(corpus: Any, err: Any) -> None:
     import time
 
-    from .learn import MIN_PER_CLASS, _prepare
+    from .learn import MIN_PER_CLASS, fit_labels
 
     t0 = time.perf_counter()
-    st = _prepare(corpus)
+    n_labels, fitted = fit_labels(corpus)
     took = time.perf_counter() - t0
-    if st.model is None:
+    if not fitted:
         err.print(
-            f"The store holds {st.n_labels} labels (with template verdicts): too few to fit a "
+            f"The store holds {n_labels} labels (with template verdicts): too few to fit a "
             f"model (need {MIN_PER_CLASS} of each kind); compare keeps the unsupervised rule."
         )
     else:
-        err.print(f"Model fitted on {st.n_labels} labels in {took:.1f}s; compare now uses it.")
+        err.print(f"Model fitted on {n_labels} labels in {took:.1f}s; compare now uses it.")
 
 
 # ----------------------------------------------------------------- templates verdicts
@@ -102,7 +102,7 @@ def _verdict(ctx: click.Context, store: Path | None, tid: str, **kw: Any) -> Non
     from .cli import _errors
     from .corpus import Corpus
     from .errors import InputError
-    from .labels import save_curation
+    from .learn import save_curation
 
     with _errors():
         try:
@@ -111,7 +111,7 @@ def _verdict(ctx: click.Context, store: Path | None, tid: str, **kw: Any) -> Non
             raise InputError(f"{tid!r} is not a template id (e.g. 3 or T3).") from None
         with Corpus.open(_path(ctx, store)) as corpus:
             listed = corpus.templates()
-            raw = corpus._load_templates()[0]  # rejected ones too, to change a verdict
+            raw = corpus.load_templates()[0]  # rejected ones too, to change a verdict
             found = next((t for t in listed + raw if t.id == num), None)
             if found is None:
                 raise InputError(
@@ -174,8 +174,7 @@ def review(ctx: click.Context, store: Path | None, n: int, out: Path | None) -> 
     """
     from .cli import _errors, _write
     from .corpus import Corpus
-    from .labels import save_labels
-    from .review import propose
+    from .learn import propose, save_labels
 
     with _errors():
         with Corpus.open(_path(ctx, store)) as corpus:

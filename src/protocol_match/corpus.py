@@ -30,7 +30,7 @@ from .judge import (
     score_candidates,
     to_match,
 )
-from .learn import apply_learned, curated
+from .learn import apply_learned, curated, load_curations
 from .mining import (
     DEFAULT_DUPLICATE_THRESHOLD,
     ClauseTable,
@@ -155,6 +155,11 @@ class Corpus:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def requested_model(self) -> str | Path | None:
+        """The ``model`` given to :meth:`open` (None: the one the store records)."""
+        return self._model_arg
 
     @property
     def embedder(self) -> Embedder:
@@ -308,10 +313,10 @@ class Corpus:
         seg = segment(article)
         if not seg.paragraphs:
             raise InputError("The article has no text to compare.")
-        templates = self._templates_for_compare(min_support, threshold)
-        params = self._params(min_support, threshold)
+        templates = self.templates_for_compare(min_support, threshold)
+        params = self.params(min_support, threshold)
         settings = JudgeSettings(params["threshold"], params["min_support"])
-        stories = self._stories()
+        stories = self.stories()
         vectors, _, _ = self._vectors_for([seg])
         # An article already in the store is compared with the others, never with itself.
         own = article.id if self.store.existing_ids([article.id]) else None
@@ -320,7 +325,7 @@ class Corpus:
         for level in PASSAGE_LEVELS:
             passages = seg.paragraphs if level == "paragraph" else seg.sentences
             qv = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
-            cands = self._candidates(level, qv, k, exclude=own)
+            cands = self.candidates(level, qv, k, exclude=own)
             cands_by_level[level] = cands
             results[level] = tuple(
                 judge(p, c, template_of=templates[1], story_of=stories, settings=settings)
@@ -367,9 +372,11 @@ class Corpus:
             raise ValueError("compare() takes article text, a path or an Article")
         return article_from_text(text)
 
-    def _candidates(
+    def candidates(
         self, level: str, queries: np.ndarray, k: int, exclude: str | None
     ) -> list[list[Candidate]]:
+        """The ``k`` nearest stored passages of ``level`` for each query vector, leaving out
+        the passages of article ``exclude``."""
         index = self.store.index(level)
         if len(index) == 0:
             return [[] for _ in range(len(queries))]
@@ -427,11 +434,12 @@ class Corpus:
         if not text.strip():
             raise ValueError("text is empty")
         vec = self.embedder.encode([text])
-        cands = self._candidates(level, vec, k, exclude=None)[0]
+        cands = self.candidates(level, vec, k, exclude=None)[0]
         return [to_match(s, c) for s, c in score_candidates(text, cands)]
 
     # ----------------------------------------------------------------- templates
-    def _params(self, min_support: int | None, threshold: float | None) -> dict:
+    def params(self, min_support: int | None, threshold: float | None) -> dict:
+        """Mining parameters: the given ones, else those of the last mining, else defaults."""
         stored = json.loads(self.store.get_meta("template_params") or "{}")
         return {
             "min_support": int(min_support or stored.get("min_support") or DEFAULT_MIN_SUPPORT),
@@ -459,7 +467,7 @@ class Corpus:
         With ``wait=False`` and another process writing the store, the templates mined
         before it started are returned instead of waiting for the lock.
         """
-        params = self._params(min_support, threshold)
+        params = self.params(min_support, threshold)
         if params["min_support"] < 2:
             raise ValueError("min_support must be at least 2")
         if refresh or not self._templates_fresh(params):
@@ -471,21 +479,23 @@ class Corpus:
                     raise
                 log.info("store is being written; using the templates mined so far")
             self._template_cache = None
-        return curated(self, *self._load_templates())[0]
+        return curated(self, *self.load_templates())[0]
 
-    def _templates_for_compare(self, min_support: int | None, threshold: float | None):  # noqa: ANN202
-        params = self._params(min_support, threshold)
+    def templates_for_compare(
+        self, min_support: int | None, threshold: float | None
+    ) -> tuple[list[Template], dict[int, int]]:
+        """Templates and the passage -> template map as ``compare`` uses them: mined first
+        when stale (without waiting for a writer), the user's verdicts applied."""
+        params = self.params(min_support, threshold)
         if not self._templates_fresh(params):
             self.templates(**params, wait=False)
-        from .labels import load_curations
-
         # Template verdicts match templates by their members' texts; without any (the usual
         # case) the members are not read and there is nothing to curate.
         if not load_curations(self.store):
-            return self._load_templates(members=False)
-        return curated(self, *self._load_templates())
+            return self.load_templates(members=False)
+        return curated(self, *self.load_templates())
 
-    def _stories(self) -> dict[str, str]:
+    def stories(self) -> dict[str, str]:
         """Article -> story map saved by the last mining, cached with the templates."""
         stamp = self.store.get_meta("templates_at_count") or ""
         if self._stories_cache is None or self._stories_cache[0] != stamp:
@@ -496,7 +506,7 @@ class Corpus:
         """The recurring-clause table saved by the last mining, read key by key."""
         return stored_clause_table(self.store)
 
-    def _load_templates(self, *, members: bool = True) -> tuple[list[Template], dict[int, int]]:
+    def load_templates(self, *, members: bool = True) -> tuple[list[Template], dict[int, int]]:
         """Stored templates and the passage -> template map. ``members=False`` leaves each
         template's member list empty: compare needs only the map, and reading every
         member's text costs seconds on a large store."""
@@ -509,6 +519,12 @@ class Corpus:
             cache = (stamp, members, *read_templates(self.store, members=members))
             self._template_cache = cache
         return cache[2], cache[3]
+
+    _load_templates = load_templates  # its former name, which tests/test_teach.py still reaches
+
+    def forget_templates(self) -> None:
+        """Drop the cached templates (after the store was written by other code)."""
+        self._template_cache = None
 
     def _mine(self, params: dict, progress: ProgressFn | None) -> None:
         mine_store(self.store, self.duplicates(), params, progress)

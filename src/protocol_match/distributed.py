@@ -289,7 +289,7 @@ def add_with_ray(
     files = _input_files(paths, read_options)
     store = corpus.store
     recorded = store.meta.model.split("+")[0]  # as Corpus.embedder: fast backends add "+kind"
-    model = corpus._model_arg or (None if recorded == BUNDLED_MODEL_NAME else recorded)
+    model = corpus.requested_model or (None if recorded == BUNDLED_MODEL_NAME else recorded)
     started = time.perf_counter()
     seconds: dict[str, float] = {}
     with ray_session(settings) as ray, store.write_lock(wait=wait), _task_errors(ray):
@@ -345,7 +345,7 @@ def add_with_ray(
         mark = time.perf_counter()
         sizes = writer.finish()
         seconds["build"] = time.perf_counter() - mark
-    corpus._template_cache = None
+    corpus.forget_templates()
     seconds["total"] = time.perf_counter() - started
     t = writer.totals
     result = AddResult(

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .embed import text_key
-from .labels import Label, load_curations, load_labels, template_names
-
-if TYPE_CHECKING:
-    from .corpus import Corpus
+from ..embed import text_key
+from ._apply import passage_probabilities
+from ._curation import template_names
+from ._features import FEATURES
+from ._labels import Label, load_curations, load_labels
+from ._view import CorpusView
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class ReviewItem:
         return Label(self.text, kind, self.template, self.article_id)  # type: ignore[arg-type]
 
 
-def propose(corpus: Corpus, n: int = 20, *, pool: int = 600) -> list[ReviewItem]:
+def propose(corpus: CorpusView, n: int = 20, *, pool: int = 600) -> list[ReviewItem]:
     """Up to ``n`` passages whose labels would help most (see the module docstring)."""
     if n < 1:
         raise ValueError("n must be at least 1")
@@ -80,7 +80,7 @@ def _interleave(a: list[ReviewItem], b: list[ReviewItem]) -> list[ReviewItem]:
     return out
 
 
-def _uncovered_templates(corpus: Corpus, known: set[str]) -> list[ReviewItem]:
+def _uncovered_templates(corpus: CorpusView, known: set[str]) -> list[ReviewItem]:
     temps = corpus.templates()
     names = template_names(corpus.store, temps)
     out = []
@@ -101,9 +101,7 @@ def _uncovered_templates(corpus: Corpus, known: set[str]) -> list[ReviewItem]:
     return out
 
 
-def _uncertain(corpus: Corpus, known: set[str], pool: int, n: int) -> list[ReviewItem]:
-    from .learn import FEATURES, passage_probabilities
-
+def _uncertain(corpus: CorpusView, known: set[str], pool: int, n: int) -> list[ReviewItem]:
     ids, art_ids, texts = corpus.store.level_texts("sentence")
     if not len(ids):
         return []
@@ -117,7 +115,7 @@ def _uncertain(corpus: Corpus, known: set[str], pool: int, n: int) -> list[Revie
     if probs is not None:
         doubt = np.abs(np.asarray(probs) - 0.5)
     else:
-        threshold = corpus._params(None, None)["threshold"]  # noqa: SLF001
+        threshold = corpus.params(None, None)["threshold"]
         best = np.asarray([r[FEATURES.index("best_score")] for r in rows])
         doubt = np.abs(best - threshold)
     out = []
