@@ -79,6 +79,7 @@ class _Clock:
 def phase_build(store: str, backend: str, n_passages: int, index_kind: str) -> dict[str, Any]:
     """Build a store of about ``n_passages`` passages; time ``Corpus.add`` stage by stage."""
     from protocol_match import corpus as corpus_mod
+    from protocol_match.corpus import _adding as adding_mod
     from protocol_match.store import Store
     from protocol_match.synth import generate_corpus
 
@@ -93,9 +94,9 @@ def phase_build(store: str, backend: str, n_passages: int, index_kind: str) -> d
     corpus.embedder.encode(["warm up the model"])
     model_load_s = time.perf_counter() - t0
     clock = _Clock()
-    # Stage split: segment and the encode call are wrapped where corpus.py calls them;
+    # Stage split: segment and the encode call are wrapped where Corpus.add calls them;
     # "sqlite" is Store.add plus the cache lookup, "faiss" the index extension (+ saves).
-    clock.wrap(corpus_mod, "segment", "segment")
+    clock.wrap(adding_mod, "segment", "segment")
     clock.wrap(corpus.embedder, "encode", "embed")
     clock.wrap(Store, "vectors_for_keys", "sqlite")
     clock.wrap(Store, "add", "sqlite")

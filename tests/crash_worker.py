@@ -26,8 +26,8 @@ def main() -> None:
     parser.add_argument("--no-mine", action="store_true")
     args = parser.parse_args()
 
-    from protocol_match import corpus as corpus_mod
     from protocol_match.corpus import Corpus
+    from protocol_match.corpus import _corpus as corpus_mod
 
     def forbidden(*_a: object, **_k: object) -> None:
         raise SystemExit("crash_worker: the model must not be needed (vectors are cached)")

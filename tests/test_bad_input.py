@@ -41,7 +41,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def store(store_copy, embedder, monkeypatch) -> Path:
     """A writable seed-000 store; the CLI's model loads resolve to the session's model."""
-    import protocol_match.corpus as corpus_mod
+    import protocol_match.corpus._corpus as corpus_mod
 
     monkeypatch.setattr(corpus_mod, "load_embedder", lambda *a, **k: embedder)
     return store_copy
@@ -301,7 +301,7 @@ def test_old_mac_csv_with_bare_cr_line_ends_reads_every_row(tmp_path):
 
 
 def test_failed_first_index_leaves_no_store_behind(runner, embedder, monkeypatch, tmp_path):
-    import protocol_match.corpus as corpus_mod
+    import protocol_match.corpus._corpus as corpus_mod
 
     monkeypatch.setattr(corpus_mod, "load_embedder", lambda *a, **k: embedder)
     bad = tmp_path / "bad.csv"

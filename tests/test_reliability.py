@@ -362,7 +362,7 @@ def runner() -> CliRunner:
 
 def _no_model(monkeypatch) -> None:
     """Make any attempt to load the model fail the test."""
-    import protocol_match.corpus as corpus_mod
+    import protocol_match.corpus._corpus as corpus_mod
 
     def forbidden(*_a: object, **_k: object) -> None:
         raise AssertionError("the model was loaded")

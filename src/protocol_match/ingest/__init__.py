@@ -12,6 +12,7 @@ from ._read import (
     DATA_SUFFIXES,
     expand_path,
     iter_input_files,
+    looks_like_path,
     read_articles,
     read_file_articles,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "content_id",
     "expand_path",
     "iter_input_files",
+    "looks_like_path",
     "normalize_text",
     "parse_date",
     "parse_txt",

@@ -67,6 +67,22 @@ def read_articles(
     return _read_all(path_list, opts, stdin)
 
 
+def looks_like_path(item: str) -> bool:
+    """A string naming a file or folder rather than holding an article's text.
+
+    Existing paths, and short strings without spaces that end in a known extension or
+    contain a slash (so a mistyped path fails as "not found" instead of being indexed as
+    an article reading "new.txt").
+    """
+    if "\n" in item or len(item) > 4096 or not item.strip():
+        return False
+    if Path(item).exists():
+        return True
+    return " " not in item.strip() and (
+        "/" in item or item.lower().endswith((".txt", ".jsonl", ".csv"))
+    )
+
+
 def iter_input_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """The files ``read_articles`` would read (folders expanded; ``-`` left out)."""
     for p in _check_paths(paths):
