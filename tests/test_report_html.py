@@ -12,13 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from protocol_match.report_html import (
+from protocol_match.report import (
+    Bar,
+    bar_chart,
     json_script,
+    month_range,
     render_compare_html,
     render_templates_html,
     slot_form_html,
+    timeline,
 )
-from protocol_match.report_svg import Bar, bar_chart, month_range, timeline
 
 from .report_data import IMG, XSS, hostile_report, sample_templates, seed_report
 

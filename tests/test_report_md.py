@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from protocol_match.records import TemplateUse
-from protocol_match.report_md import (
+from protocol_match.report import (
     TEXT_LIMIT,
     md_escape,
     render_compare_markdown,

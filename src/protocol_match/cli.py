@@ -359,11 +359,11 @@ def _emit_compare(
     if fmt == "json":
         text = rep.to_json("compare", report)
     elif fmt == "html":
-        from .report_html import render_compare_html
+        from .report import render_compare_html
 
         text = render_compare_html(report, templates=templates)
     elif fmt == "md":
-        from .report_md import render_compare_markdown
+        from .report import render_compare_markdown
 
         text = render_compare_markdown(report, templates=templates)
     else:
@@ -455,11 +455,11 @@ def templates(ctx: click.Context, store: Path | None, **kw: Any) -> None:
                     item["name"] = names.get(item["id"])
                 text = json.dumps(doc, ensure_ascii=False, indent=2)
         elif fmt == "html":
-            from .report_html import render_templates_html
+            from .report import render_templates_html
 
             text = render_templates_html(found)
         elif fmt == "md":
-            from .report_md import render_templates_markdown
+            from .report import render_templates_markdown
 
             text = render_templates_markdown(found)
         else:

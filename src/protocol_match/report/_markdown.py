@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .records import CompareReport, PassageResult, Template, TemplateMember
+from ..records import CompareReport, PassageResult, Template, TemplateMember
 
 STATUSES = ("template", "reused", "novel")
 TEXT_LIMIT = 400  # characters of a paragraph shown in a table cell

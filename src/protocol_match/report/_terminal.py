@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .records import CompareReport, DuplicateGroup, Match, StoreStats, Template
+from ..records import CompareReport, DuplicateGroup, Match, StoreStats, Template
 
 COMPARE_SCHEMA = "protocol_match.compare/1"
 STATUS_STYLE = {"template": "cyan", "reused": "yellow", "novel": "green"}

@@ -1,16 +1,14 @@
-"""Body of the HTML templates page: summary, bar chart, and one table per template kind.
-
-Separate from ``report_html`` (which holds the shared page helpers) to keep one idea per
-file; ``report_html.render_templates_html`` is the public entry point.
-"""
+"""The HTML page of the corpus's templates: summary, bar chart, and one table per template
+kind (shared page helpers in ``_html``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .records import Template, TemplateMember
-from .report_html import e, slot_form_html
-from .report_svg import Bar, bar_chart, month_range, timeline
+from ..records import Template, TemplateMember
+from ._assets import TEMPLATES_CSS, TEMPLATES_JS
+from ._html import e, page, slot_form_html
+from ._svg import Bar, bar_chart, month_range, timeline
 
 CHART_TOP = 15  # templates in the bar chart
 EXAMPLES = 2  # example members shown per template
@@ -176,3 +174,16 @@ def templates_body(templates: Sequence[Template], name: str) -> str:
             f"source carries; not editorial content.</p>{_table(chrome, axis)}</section>"
         )
     return "".join(parts)
+
+
+def render_templates_html(templates: Sequence[Template], *, title: str | None = None) -> str:
+    """A self-contained HTML page about the corpus's templates.
+
+    Summary figures, a bar chart of the most reused templates, and a table with each
+    template's slot form, support, first/last seen, a per-month timeline and examples.
+    Page chrome (datelines, bylines) sits in its own section and can be hidden.
+    """
+    name = title or "Templates"
+    return page(
+        f"{name} — protocol_match", TEMPLATES_CSS, templates_body(templates, name), TEMPLATES_JS
+    )
