@@ -12,28 +12,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .distributed_workers import _read_group
-from .records import Article
+from ..records import Article
+from ._workers import read_group
 
 READ_GROUP_BYTES = 8 << 20  # small files are read in groups of about this many bytes
 READ_GROUP_FILES = 256
-_READ_DEFAULTS = {  # read_articles' defaults, passed explicitly to the read tasks
+READ_DEFAULTS = {  # read_articles' defaults, passed explicitly to the read tasks
     "text_column": "text", "id_column": "id", "date_column": "date", "source_column": "source",
     "title_column": "title", "encoding": "utf-8", "on_error": "raise",
 }  # fmt: skip
 
 
 @dataclass
-class _Batch:
+class Batch:
     position: float  # share of the input bytes before this batch, in [0, 1)
     articles: list[Article]
     skipped: list[str]
 
 
-def _input_files(paths: Iterable[str | Path], read_options: dict) -> list[tuple[str, str, int]]:
+def input_files(paths: Iterable[str | Path], read_options: dict) -> list[tuple[str, str, int]]:
     """(file, default source, size) of every input file, in ``read_articles`` order."""
-    from .errors import InputError
-    from .ingest import expand_path, read_articles
+    from ..errors import InputError
+    from ..ingest import expand_path, read_articles
 
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     if any(p == "-" for p in paths):
@@ -54,9 +54,11 @@ def _read_groups(files: list[tuple[str, str, int]]) -> list[list[tuple[str, str,
     return groups
 
 
-def _articles(ray: Any, files: list, options: dict, ahead: int) -> Iterator[tuple[float, Article]]:
+def ordered_articles(
+    ray: Any, files: list, options: dict, ahead: int
+) -> Iterator[tuple[float, Article]]:
     """(input position in [0, 1), article) in input order, read by parallel Ray tasks."""
-    read = ray.remote(num_cpus=0)(_read_group)  # I/O bound; concurrency bounded by ``ahead``
+    read = ray.remote(num_cpus=0)(read_group)  # I/O bound; concurrency bounded by ``ahead``
     total = max(1, sum(f[2] for f in files))
     groups = _read_groups(files)
     pending: deque = deque()
@@ -78,13 +80,13 @@ def _drain_group(ray: Any, entry: tuple, done: int, total: int) -> Iterator[tupl
     return done
 
 
-def _batches(stream: Iterator[tuple[float, Article]], store: Any, size: int) -> Iterator[_Batch]:
+def batches(stream: Iterator[tuple[float, Article]], store: Any, size: int) -> Iterator[Batch]:
     """Batches of ``size`` articles as ``Corpus.add`` forms them, minus ids already stored
     (checked at dispatch) or in an earlier batch of this run."""
     batch: list[tuple[float, Article]] = []
     seen: set[str] = set()  # ids of this run; bounded by the run's article count
 
-    def cut() -> _Batch:
+    def cut() -> Batch:
         known = store.existing_ids(a.id for _, a in batch)
         fresh: dict[str, Article] = {}
         skipped = []
@@ -94,7 +96,7 @@ def _batches(stream: Iterator[tuple[float, Article]], store: Any, size: int) -> 
             else:
                 fresh[a.id] = a
         seen.update(fresh)
-        return _Batch(batch[0][0], list(fresh.values()), skipped)
+        return Batch(batch[0][0], list(fresh.values()), skipped)
 
     for item in stream:
         batch.append(item)

@@ -1,6 +1,6 @@
 """Code that runs inside Ray workers: reading, embedding, building and serving shards.
 
-Plain functions and classes (no Ray import): ``distributed.py`` wraps them with
+Plain functions and classes (no Ray import): ``_engine`` wraps them with
 ``ray.remote`` and the resources they need.
 """
 
@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from .records import Article, Segmented
+from ..records import Article, Segmented
 
 MEMO_SIZE = 50_000  # vectors each worker remembers (repeated boilerplate is embedded once)
 
 
-def _read_group(group: list[tuple[str, str]], options: dict[str, Any]) -> list[list[Article]]:
+def read_group(group: list[tuple[str, str]], options: dict[str, Any]) -> list[list[Article]]:
     """Read a group of files (each with its default source): one article list per file."""
-    from .ingest import read_file_articles
+    from ..ingest import read_file_articles
 
     return [read_file_articles(Path(f), s, options) for f, s in group]
 
@@ -32,8 +32,8 @@ class EmbedWorker:
         self, model: str | None, backend: str, fingerprint: str, threads: int, crash: str | None
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from .embed import load_embedder, set_torch_threads
-        from .errors import ModelMismatchError
+        from ..embed import load_embedder, set_torch_threads
+        from ..errors import ModelMismatchError
 
         set_torch_threads(threads)
         self._embedder = load_embedder(model, backend=backend)
@@ -48,8 +48,8 @@ class EmbedWorker:
 
     def embed(self, articles: list[Article]) -> tuple[list[Segmented], list[str], np.ndarray]:
         """Segment ``articles``; return them with their distinct passage keys and vectors."""
-        from .embed import text_key
-        from .ingest import segment
+        from ..embed import text_key
+        from ..ingest import segment
 
         if self._crash and not os.path.exists(self._crash):
             Path(self._crash).write_text(str(os.getpid()))
@@ -88,9 +88,9 @@ class EmbedWorker:
         return True
 
 
-def _build_shard(vectors: np.ndarray, ids: np.ndarray, kind: str, dimension: int) -> bytes:
+def build_shard(vectors: np.ndarray, ids: np.ndarray, kind: str, dimension: int) -> bytes:
     """Build one shard's FAISS index; returns the bytes of its file."""
-    from .store import VectorIndex
+    from ..store import VectorIndex
 
     if len(ids):
         idx = VectorIndex.build(vectors, ids, kind=kind)
@@ -103,7 +103,7 @@ class ShardServer:
     """Actor holding one shard index in memory and answering searches against it."""
 
     def __init__(self, data: bytes) -> None:
-        from .store import VectorIndex
+        from ..store import VectorIndex
 
         self._index = VectorIndex.from_bytes(data)
 
