@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from protocol_match.cli import cli
-from protocol_match.cli_health import register
+from protocol_match.cli._health import register
 from protocol_match.corpus import Corpus
 from protocol_match.errors import StoreError, StoreLockedError
 from protocol_match.ingest import read_articles, segment
@@ -528,7 +528,7 @@ def test_no_unsafe_deserialization_in_sources():
 
 
 def test_out_is_written_atomically_and_only_where_named(tmp_path):
-    from protocol_match.cli import _write
+    from protocol_match.cli._common import write_output as _write
 
     out = tmp_path / "report.json"
     out.write_text("old")

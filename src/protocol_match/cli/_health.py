@@ -7,17 +7,13 @@ from pathlib import Path
 
 import click
 
+from ._common import errors, store_path
+
 
 def register(group: click.Group) -> None:
     """Add ``check`` and ``rebuild`` to the ``protocol-match`` command group."""
     group.add_command(check)
     group.add_command(rebuild)
-
-
-def _path(ctx: click.Context, store: Path | None) -> Path:
-    from .cli import _store_path
-
-    return _store_path(ctx, store)
 
 
 @click.command()
@@ -32,11 +28,10 @@ def check(ctx: click.Context, store: Path | None, deep: bool, fmt: str) -> None:
 
     Warnings (an index file that lags behind after a crash) are repaired on next use.
     """
-    from .cli import _errors
-    from .store import check_store
+    from ..store import check_store
 
-    with _errors():
-        report = check_store(_path(ctx, store), deep=deep)
+    with errors():
+        report = check_store(store_path(ctx, store), deep=deep)
         if fmt == "json":
             import json
             from dataclasses import asdict
@@ -78,14 +73,13 @@ def rebuild(ctx: click.Context, store: Path | None, embed_missing: bool, no_wait
     Articles whose passage vectors were lost are removed and listed so they can be indexed
     again, unless --embed-missing is given.
     """
-    from .cli import _errors
-    from .store import check_store, rebuild_store
+    from ..store import check_store, rebuild_store
 
-    with _errors():
-        path = _path(ctx, store)
+    with errors():
+        path = store_path(ctx, store)
         embedder = None
         if embed_missing:
-            from .corpus import Corpus
+            from ..corpus import Corpus
 
             with Corpus.open(path) as corpus:
                 embedder = corpus.embedder

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from ._common import errors, store_path, write_output
+
 
 def register(group: click.Group) -> None:
     """Add ``teach`` and ``review``, and ``templates confirm|reject|rename``."""
@@ -23,11 +25,10 @@ def register(group: click.Group) -> None:
 
 
 def _path(ctx: click.Context, store: Path | None) -> Path:
-    from .cli import _store_path
 
     # `templates --store X confirm 3`: the group's option counts too.
     parent = ctx.parent.params.get("store") if ctx.parent is not None else None
-    return _store_path(ctx, store or parent)
+    return store_path(ctx, store or parent)
 
 
 _STORE = click.option("--store", type=click.Path(path_type=Path), default=None, help="Store.")
@@ -55,14 +56,13 @@ def teach(ctx: click.Context, labels: str | None, store: Path | None, export: Pa
     import with its line number, and nothing is imported. `compare` then uses the labels:
     passages the model is confident about become template or novel.
     """
-    from .cli import _errors
-    from .corpus import Corpus
-    from .learn import load_labels, read_label_file, save_labels, write_label_file
+    from ..corpus import Corpus
+    from ..learn import load_labels, read_label_file, save_labels, write_label_file
 
     if labels is None and export is None:
         raise click.UsageError("Give a LABELS.jsonl file to import, or --export FILE.")
     err = ctx.obj.console(stderr=True)
-    with _errors():
+    with errors():
         new = read_label_file(labels) if labels is not None else []  # checked before opening
         with Corpus.open(_path(ctx, store)) as corpus:
             if new:
@@ -81,7 +81,7 @@ def teach(ctx: click.Context, labels: str | None, store: Path | None, export: Pa
 def _fit_summary(corpus: Any, err: Any) -> None:
     import time
 
-    from .learn import MIN_PER_CLASS, fit_labels
+    from ..learn import MIN_PER_CLASS, fit_labels
 
     t0 = time.perf_counter()
     n_labels, fitted = fit_labels(corpus)
@@ -99,12 +99,11 @@ def _fit_summary(corpus: Any, err: Any) -> None:
 
 
 def _verdict(ctx: click.Context, store: Path | None, tid: str, **kw: Any) -> None:
-    from .cli import _errors
-    from .corpus import Corpus
-    from .errors import InputError
-    from .learn import save_curation
+    from ..corpus import Corpus
+    from ..errors import InputError
+    from ..learn import save_curation
 
-    with _errors():
+    with errors():
         try:
             num = int(tid.upper().lstrip("T"))
         except ValueError:
@@ -172,11 +171,10 @@ def review(ctx: click.Context, store: Path | None, n: int, out: Path | None) -> 
     On a terminal: b = boilerplate, c = content, s = skip, q = quit (labels given so far are
     kept). Piped or with --out: writes JSON Lines to fill in.
     """
-    from .cli import _errors, _write
-    from .corpus import Corpus
-    from .learn import propose, save_labels
+    from ..corpus import Corpus
+    from ..learn import propose, save_labels
 
-    with _errors():
+    with errors():
         with Corpus.open(_path(ctx, store)) as corpus:
             items = propose(corpus, n)
             if not items:
@@ -184,7 +182,7 @@ def review(ctx: click.Context, store: Path | None, n: int, out: Path | None) -> 
                 return
             if out is not None or not (sys.stdin.isatty() and sys.stdout.isatty()):
                 lines = [json.dumps(i.to_label_line(), ensure_ascii=False) for i in items]
-                _write("\n".join(lines) + "\n", out)
+                write_output("\n".join(lines) + "\n", out)
                 if out is not None:
                     click.echo(
                         f"Wrote {len(items)} passages to {out}: set each label to boilerplate "
@@ -226,8 +224,7 @@ def emit_explained(
     state: Any, report: Any, notes: dict, fmt: str, out: Path | None, level: str
 ) -> None:
     """``compare --explain``: the report plus, per passage, why it got its status."""
-    from . import report as rep
-    from .cli import _write
+    from .. import report as rep
 
     if fmt == "json":
         doc = json.loads(rep.to_json("compare", report))
@@ -235,7 +232,7 @@ def emit_explained(
             for item in doc.get(key, []):
                 e = notes.get((lv, item["passage"]["index"]))
                 item["explanation"] = e.to_dict() if e is not None else None
-        _write(json.dumps(doc, ensure_ascii=False, indent=2), out)
+        write_output(json.dumps(doc, ensure_ascii=False, indent=2), out)
         return
     import os
 
@@ -267,7 +264,7 @@ def emit_explained(
                 text, score = near[0]
                 console.print(f"    ~{tag} {score:.2f}: {text[:100]}", markup=False)
     if out is not None:
-        _write(console.export_text(), out)
+        write_output(console.export_text(), out)
 
 
 def _count(logged: float | None) -> int:
