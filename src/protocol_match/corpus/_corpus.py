@@ -205,7 +205,7 @@ class Corpus(Adding, Templates):
             )
             for r in results["sentence"]
         )
-        # The user's labels and template verdicts (learn.py); a no-op without them.
+        # The user's labels and template verdicts (``learn``); a no-op without them.
         results = apply_learned(self, results, cands_by_level, vectors, len(seg.paragraphs))
         sentences = results["sentence"]
         paragraphs = merge_paragraphs(results["paragraph"], sentences)

@@ -4,7 +4,7 @@ The first stage. ``read_articles`` streams ``.txt`` files, folders, JSON Lines, 
 (checking encodings and sizes, naming the file and line of any bad input); every article's
 text is normalized once (``normalize_text``) and all later offsets point into it;
 ``segment`` cuts it into paragraphs and sentences with exact character offsets. Reading
-input files is the one place outside ``store`` that touches the disk.
+the input files is, with ``embed``'s model cache, the disk access outside ``store``.
 """
 
 from ._normalize import article_from_text, content_id, normalize_text, parse_date, parse_txt

@@ -43,7 +43,7 @@ def mine_store(
     for level in ("sentence", "paragraph"):
         ids, art_ids, texts = store.level_texts(level)
         if level == "sentence":
-            # Formula clauses inside content sentences, looked up by compare (clauses.py).
+            # Formula clauses inside content sentences, looked up by compare (``_clauses``).
             rows = ((a, stories_map[a], t) for a, t in zip(art_ids, texts, strict=True))
             clauses = [(h, e.to_json()) for h, e in build_entries(rows)]
         if len(ids) < 2:
