@@ -53,9 +53,12 @@ class RayShardedIndex(ShardedIndex):
         self._servers = servers
         self._ray = ray
 
-    def _search_all(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    def search_shards(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
         ref = self._ray.put(queries)
         return self._ray.get([s.search.remote(ref, k) for s in self._servers])
+
+
+# ------------------------------------------------------------------ indexing
 
 
 def add_with_ray(

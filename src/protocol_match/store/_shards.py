@@ -151,10 +151,10 @@ class ShardedIndex:
         queries = np.asarray(queries, dtype=np.float32)
         if queries.ndim != 2 or queries.shape[1] != self.dimension:
             raise ValueError(f"queries must have shape (m, {self.dimension}), got {queries.shape}")
-        return merge_topk(self._search_all(queries, int(k)), int(k))
+        return merge_topk(self.search_shards(queries, int(k)), int(k))
 
-    def _search_all(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Each shard's top-k; a distributed subclass runs these in parallel elsewhere."""
+    def search_shards(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each shard's top-k (a hook: ``distributed`` runs them in parallel on Ray actors)."""
         return [s.search(queries, k) for s in self.shards]
 
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
