@@ -8,14 +8,13 @@ import pytest
 from protocol_match.mining._duplicates import (
     DEFAULT_DUPLICATE_THRESHOLD,
     DocInfo,
-    date_proximity,
     entities,
     entity_overlap,
     entity_weights,
     find_duplicates,
     lowercase_words,
     overlap_prior,
-    pair_score,
+    same_story_score,
     story_ids,
 )
 from protocol_match.records import DuplicateGroup, DuplicatePair
@@ -73,30 +72,40 @@ def test_entities_extracts_names_places_and_numbers() -> None:
     assert entities("no names here") == frozenset()
 
 
-def test_date_proximity() -> None:
-    assert date_proximity("2024-12-12", "2024-12-12") == 1.0
-    assert date_proximity("2024-12-12", "2024-12-13") == 1.0
-    assert date_proximity("2024-12-13T10:00:00", "2024-12-12") == 1.0
-    assert date_proximity("2024-12-12", "2024-12-19") == 0.0
-    assert date_proximity("2024-12-12", "2025-03-01") == 0.0
-    assert date_proximity("2024-12-12", "2024-12-16") == pytest.approx(0.5)
-    assert date_proximity(None, "2024-12-12") == 0.5
-    assert date_proximity("2024-12-12", "") == 0.5
-    assert date_proximity("yesterday", "2024-12-12") == 0.5
-    # Monotone: the further apart, the lower.
-    days = [date_proximity("2024-12-01", f"2024-12-{d:02d}") for d in range(1, 12)]
-    assert days == sorted(days, reverse=True)
+def test_same_story_score_evidence() -> None:
+    t = DEFAULT_DUPLICATE_THRESHOLD
+    # A copy: a quarter of the smaller article's rare shingles and 30% of its rare names
+    # shared, documents close.
+    assert same_story_score(0.9, 0.3, 0.25, 0.0, None) == pytest.approx(t)
+    assert same_story_score(0.9, 0.3, 0.24, 0.0, None) < t
+    assert same_story_score(0.9, 0.2, 0.9, 0.0, None) < t  # same wording, other names: a twin
+    assert same_story_score(0.6, 0.9, 0.9, 0.0, None) == 0.0  # not near enough as wholes
+    # A same-day retelling: rare words and rare names shared; needs the dates.
+    assert same_story_score(0.6, 0.3, 0.0, 0.25, 0) == pytest.approx(t)
+    assert same_story_score(0.6, 0.3, 0.0, 0.25, None) == 0.0
+    assert same_story_score(0.6, 0.3, 0.0, 0.25, 2) == 0.0
+    # Close vectors and a few rare names on the same day.
+    assert same_story_score(0.85, 0.1, 0.0, 0.0, 1) == pytest.approx(t)
+    assert same_story_score(0.84, 0.1, 0.0, 0.0, 1) < t
+    # Known dates more than a week apart: another story, whatever the text shares.
+    assert same_story_score(0.99, 1.0, 1.0, 1.0, 8) < t
+    assert same_story_score(0.99, 1.0, 1.0, 1.0, 7) == 1.0
+    # Bounded, and more evidence never lowers it.
+    scores = [same_story_score(0.9, 0.9, x, 0.1, None) for x in (0.0, 0.1, 0.3, 0.6, 2.0)]
+    assert scores == sorted(scores) and 0.0 <= scores[0] and scores[-1] == 1.0
 
 
-def test_pair_score_weights() -> None:
-    assert pair_score(1.0, 1.0, 1.0) == pytest.approx(1.0)
-    assert pair_score(0.0, 0.0, 0.0) == 0.0
-    assert pair_score(-0.3, 1.7, 0.0) == pair_score(0.0, 1.0, 0.0)  # clipped to [0, 1]
-    # More shared facts, closer dates, higher cosine: each raises the score; facts weigh most.
-    assert pair_score(0.9, 0.8, 1.0) > pair_score(0.9, 0.4, 1.0)
-    assert pair_score(0.9, 0.8, 1.0) > pair_score(0.9, 0.8, 0.0)
-    assert pair_score(0.9, 0.8, 1.0) > pair_score(0.8, 0.8, 1.0)
-    assert pair_score(0.8, 0.8, 1.0) > pair_score(1.0, 0.5, 1.0)
+def test_rare_overlap_ignores_the_beats_common_wording() -> None:
+    from protocol_match.mining._story_text import RareOverlap, TextSets, ascii_fold
+
+    formula = "the minister received the delegation and discussed military cooperation"
+    docs = [f"{formula}. Guest{i} from city{i} brought plan{i} for program{i}." for i in range(30)]
+    docs.append(docs[3].replace("brought", "carried"))  # a light rewrite of article 3
+    rare = RareOverlap([TextSets.of(d) for d in docs])
+    assert rare.shingles(3, 30) > 0.25 and rare.words(3, 30) > 0.25
+    # Articles that only share the formula share nothing rare.
+    assert rare.shingles(0, 1) == 0.0 and rare.words(0, 1) == 0.0
+    assert ascii_fold("Błaszczak Kadıoğlu Çavuşoğlu") == "blaszczak kadioglu cavusoglu"
 
 
 def test_entity_overlap_weighs_rare_facts_against_the_smaller_side() -> None:
@@ -198,8 +207,21 @@ def test_threshold_validation_and_effect() -> None:
         run(docs, threshold=0.0)
     with pytest.raises(ValueError):
         run(docs, threshold=1.5)
-    assert run(docs, threshold=1.0) == []
-    assert len(run(docs, threshold=0.5)) == 1
+    five = [
+        DocInfo("a", VISIT, "2024-12-12"),
+        DocInfo("r", RETOLD, "2024-12-13"),
+        DocInfo("t", TWIN, "2024-12-14"),
+        DocInfo("u", UNRELATED, "2024-12-12"),
+        DocInfo("b", VISIT_COPY, "2024-12-12"),
+    ]
+    (loose,) = run(five, threshold=0.3)
+    scores = {(p.a, p.b): p.score for p in loose.pairs}
+    # The copy is the strongest evidence, the retelling next, the twin below the default.
+    assert scores[("a", "b")] > scores[("a", "r")] > DEFAULT_DUPLICATE_THRESHOLD
+    assert scores[("a", "t")] < DEFAULT_DUPLICATE_THRESHOLD
+    (strict,) = run(five, threshold=scores[("a", "r")] + 1e-3)
+    assert ("a", "r") not in {(p.a, p.b) for p in strict.pairs}
+    assert ("a", "b") in {(p.a, p.b) for p in strict.pairs}
 
 
 def test_empty_input() -> None:
