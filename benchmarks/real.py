@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from _common import machine_info, write_json  # noqa: E402
+from fit_verdicts import FeatureRow, build_store, feature_table, fit, stored_article  # noqa: E402
 from real_data import (  # noqa: E402
     CORPORA,
     DEFAULT_CORPORA,
@@ -72,28 +73,11 @@ BASELINES = ("cosine", "tfidf", "minhash")
 # ---------------------------------------------------------------- running protocol_match
 
 
-def build_store(docs: Sequence[Doc], backend: str, path: Path):  # noqa: ANN201 - Corpus
-    """A store of every document (kept in ``path`` between runs: re-mined, not re-embedded)."""
-    from protocol_match import Corpus
-    from protocol_match.ingest import article_from_text
-
-    corpus = Corpus.open(path, create=True, backend=backend)
-    arts = [
-        article_from_text(d.raw, id=d.id, date=d.date, source=d.outlet, title=d.title)
-        for d in docs
-    ]
-    t0 = time.perf_counter()
-    corpus.add(arts)
-    corpus.templates(refresh=True)
-    return corpus, time.perf_counter() - t0
-
-
-def compare_all(corpus: Any, docs: Sequence[Doc]) -> tuple[dict[str, list[Row]], float]:
-    """Every document compared against the others: one Row per paragraph and sentence."""
+def compare_docs(corpus: Any, docs: Sequence[Doc]) -> dict[str, list[Row]]:
+    """Each document compared against all the others: one Row per paragraph and sentence."""
     rows: dict[str, list[Row]] = {lv: [] for lv in LEVELS}
-    t0 = time.perf_counter()
     for d in docs:
-        report = corpus.compare(_stored(corpus, d))
+        report = corpus.compare(stored_article(d))
         for level, results in (("paragraph", report.paragraphs), ("sentence", report.sentences)):
             for r in results:
                 p = r.passage
@@ -101,20 +85,15 @@ def compare_all(corpus: Any, docs: Sequence[Doc]) -> tuple[dict[str, list[Row]],
                     Row(d.id, d.event, level, p.start, p.end, p.text,
                         truth_of(d, p.start, p.end), r.status, float(r.novelty))
                 )  # fmt: skip
-    return rows, time.perf_counter() - t0
-
-
-def _stored(corpus: Any, doc: Doc) -> Any:
-    from protocol_match.ingest import article_from_text
-
-    return article_from_text(doc.raw, id=doc.id, date=doc.date, source=doc.outlet, title=doc.title)
+    return rows
 
 
 def teach_and_compare(
-    store: Path, docs: Sequence[Doc], rows: dict[str, list[Row]], fit: set[str], work: Path
-) -> dict[str, list[Row]]:
+    store: Path, model: Path, docs: Sequence[Doc], rows: dict[str, list[Row]], fit: set[str],
+    work: Path,
+) -> dict[str, list[Row]]:  # fmt: skip
     """Import the fit events' sentence labels into a copy of the store, compare the held-out
-    documents, and return their rows with the taught verdicts."""
+    documents (with the split's verdict model), and return their taught verdicts."""
     from protocol_match import Corpus
 
     copy = work / "taught"
@@ -128,67 +107,122 @@ def teach_and_compare(
                 fh.write(json.dumps({"text": r.text, "label": label, "article_id": r.doc}) + "\n")
     cmd = [sys.executable, "-m", "protocol_match", "-q", "--store", str(copy), "teach", str(labels)]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
-    held_rows: dict[str, list[Row]] = {lv: [] for lv in LEVELS}
-    with Corpus.open(copy) as corpus:
-        for d in docs:
-            if d.event in fit:
-                continue
-            report = corpus.compare(_stored(corpus, d))
-            for level, results in (("paragraph", report.paragraphs), ("sentence", report.sentences)):
-                by_span = {(r.passage.start, r.passage.end): r for r in results}
-                for row in rows[level]:
-                    if row.doc == d.id:
-                        got = by_span[(row.start, row.end)]
-                        row.taught_status, row.taught_novelty = got.status, float(got.novelty)
-                        held_rows[level].append(row)
-    return held_rows
+    with Corpus.open(copy, verdict_model=model) as corpus:
+        taught = compare_docs(corpus, [d for d in docs if d.event not in fit])
+    for level in LEVELS:
+        for r in taught[level]:
+            r.taught_status, r.taught_novelty = r.status, r.novelty
+    return taught
 
 
-# ---------------------------------------------------------------- one corpus, one backend
+# ---------------------------------------------------------------- one backend, all corpora
 
 
-def evaluate(name: str, docs: list[Doc], backend: str, args: argparse.Namespace) -> dict:
-    store = args.work / f"{name}-{backend}"
-    corpus, index_s = build_store(docs, backend, store)
-    with corpus:
-        rows, compare_s = compare_all(corpus, docs)
-        groups = [list(g.articles) for g in corpus.duplicates()]
-        vectors = None
-        if not args.quick:
-            vectors = {lv: corpus.embedder.encode([r.text for r in rows[lv]]) for lv in LEVELS}
-            doc_vecs = corpus.embedder.encode([d.text for d in docs])
-    splits = event_splits(docs, args.splits, seed=args.seed)
-    per_split: list[dict[str, Any]] = []
-    for k, (fit, held) in enumerate(splits):
-        res: dict[str, Any] = {}
-        for lv in LEVELS:
-            held_rows = [r for r in rows[lv] if r.event in held]
-            res[lv] = verdict_metrics(held_rows)
-        res["duplicates"] = duplicate_scores(groups, docs, held)
-        if not args.quick:
-            res["baselines"] = _baselines(rows, vectors, docs, doc_vecs, fit, held)
-        if args.teach:
-            with tempfile.TemporaryDirectory(dir=args.work) as tmp:
-                taught = teach_and_compare(store, docs, rows, fit, Path(tmp))
-            res["taught"] = {lv: verdict_metrics(taught[lv], taught=True) for lv in LEVELS}
-        per_split.append(res)
-        print(f"  {name}/{backend} split {k + 1}/{len(splits)} done", file=sys.stderr)
-    return {
-        "corpus": name,
-        "backend": backend,
-        "documents": len(docs),
-        "events": len({d.event for d in docs}),
-        "passages": {lv: len(rows[lv]) for lv in LEVELS},
-        "boilerplate": {lv: int(sum(r.truth.boilerplate for r in rows[lv])) for lv in LEVELS},
-        "index_and_mine_s": round(index_s, 1),
-        "compare_s_per_article": round(compare_s / len(docs), 3),
-        "all_documents": {lv: verdict_metrics(rows[lv]) for lv in LEVELS}
-        | {"duplicates": duplicate_scores(groups, docs, {d.event for d in docs})},
-        "families": family_recall(rows["paragraph"]),
-        "splits": per_split,
-        "summary": summarize(per_split),
-        "errors": error_sample(rows["paragraph"]),
-    }
+def evaluate(docs_by: dict[str, list[Doc]], backend: str, args: argparse.Namespace) -> list:
+    """Every corpus scored with ``backend``: verdict models fitted on one half of the events
+    of every corpus, each corpus's other half compared with it; plus cross-corpus figures."""
+    from protocol_match import Corpus
+
+    names = list(docs_by)
+    stores = {n: args.work / f"{n}-{backend}" for n in names}
+    features: dict[str, list[FeatureRow]] = {}
+    base: dict[str, dict[str, list[Row]]] = {}
+    meta: dict[str, dict[str, Any]] = {}
+    for n in names:
+        t0 = time.perf_counter()
+        with build_store(docs_by[n], backend, stores[n]) as corpus:
+            index_s = time.perf_counter() - t0
+            features[n] = feature_table(n, docs_by[n], corpus)
+            groups = [list(g.articles) for g in corpus.duplicates()]
+            base[n] = _base_rows(docs_by[n], features[n])
+            vectors = doc_vecs = None
+            if not args.quick:
+                vectors = {
+                    lv: corpus.embedder.encode([r.text for r in base[n][lv]]) for lv in LEVELS
+                }
+                doc_vecs = corpus.embedder.encode([d.text for d in docs_by[n]])
+        meta[n] = {"groups": groups, "vectors": vectors, "doc_vecs": doc_vecs, "index_s": index_s}
+    splits = {n: event_splits(docs_by[n], args.splits, seed=args.seed) for n in names}
+    per_split: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    held_rows: dict[str, dict[str, list[Row]]] = {n: {lv: [] for lv in LEVELS} for n in names}
+    compare_s = dict.fromkeys(names, 0.0)
+    compared = dict.fromkeys(names, 0)
+    for k in range(args.splits):
+        fit_rows = [r for n in names for r in features[n] if r.event in splits[n][k][0]]
+        model = args.work / f"model-{backend}-split{k}.json"
+        fit(fit_rows, args.precision, {"split": k}).save(model)
+        for n in names:
+            docs = docs_by[n]
+            fit_ev, held = splits[n][k]
+            t0 = time.perf_counter()
+            with Corpus.open(stores[n], verdict_model=model) as corpus:
+                rows = compare_docs(corpus, [d for d in docs if d.event in held])
+            compare_s[n] += time.perf_counter() - t0
+            compared[n] += sum(d.event in held for d in docs)
+            res: dict[str, Any] = {lv: verdict_metrics(rows[lv]) for lv in LEVELS}
+            res["duplicates"] = duplicate_scores(meta[n]["groups"], docs, held)
+            if not args.quick:
+                m = meta[n]
+                res["baselines"] = _baselines(
+                    base[n], m["vectors"], docs, m["doc_vecs"], fit_ev, held
+                )
+            if args.teach:
+                with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+                    taught = teach_and_compare(stores[n], model, docs, base[n], fit_ev, Path(tmp))
+                res["taught"] = {lv: verdict_metrics(taught[lv], taught=True) for lv in LEVELS}
+            per_split[n].append(res)
+            for lv in LEVELS:
+                held_rows[n][lv] += rows[lv]
+        print(f"  {backend}: split {k + 1}/{args.splits} done", file=sys.stderr)
+    cross = _cross_corpus(names, features, stores, docs_by, backend, args)
+    out = []
+    for n in names:
+        docs = docs_by[n]
+        out.append({
+            "corpus": n,
+            "backend": backend,
+            "documents": len(docs),
+            "events": len({d.event for d in docs}),
+            "passages": {lv: len(base[n][lv]) for lv in LEVELS},
+            "boilerplate": {lv: int(sum(r.truth.boilerplate for r in base[n][lv])) for lv in LEVELS},
+            "index_and_mine_s": round(meta[n]["index_s"], 1),
+            "compare_s_per_article": round(compare_s[n] / max(1, compared[n]), 3),
+            "cross_corpus": cross.get(n),
+            "families": family_recall(held_rows[n]["paragraph"]),
+            "splits": per_split[n],
+            "summary": summarize(per_split[n]),
+            "errors": error_sample(held_rows[n]["paragraph"]),
+        })  # fmt: skip
+    return out
+
+
+def _base_rows(docs: Sequence[Doc], feats: Sequence[FeatureRow]) -> dict[str, list[Row]]:
+    """Every passage with its truth (no verdict): what baselines and teaching read."""
+    by_id = {d.id: d for d in docs}
+    rows: dict[str, list[Row]] = {lv: [] for lv in LEVELS}
+    for f in feats:
+        d = by_id[f.doc]
+        text = d.text[f.start : f.end]
+        rows[f.level].append(Row(d.id, d.event, f.level, f.start, f.end, text,
+                                 truth_of(d, f.start, f.end)))  # fmt: skip
+    return rows
+
+
+def _cross_corpus(names, features, stores, docs_by, backend, args) -> dict[str, Any]:  # noqa: ANN001
+    """Each corpus compared with a model fitted on the other corpora only (another beat)."""
+    from protocol_match import Corpus
+
+    out = {}
+    for n in names:
+        others = [r for m in names if m != n for r in features[m]]
+        if not others:
+            continue
+        model = args.work / f"model-{backend}-without-{n}.json"
+        fit(others, args.precision, {"without": n}).save(model)
+        with Corpus.open(stores[n], verdict_model=model) as corpus:
+            rows = compare_docs(corpus, docs_by[n])
+        out[n] = {lv: verdict_metrics(rows[lv]) for lv in LEVELS}
+    return out
 
 
 def _baselines(rows, vectors, docs, doc_vecs, fit, held) -> dict[str, Any]:  # noqa: ANN001
@@ -236,7 +270,9 @@ def summarize(per_split: Sequence[dict[str, Any]]) -> dict[str, Any]:
         for lv in LEVELS:
             out[f"{b} {lv} F1"] = mean_sd(per_split, ("baselines", lv, b, "template", "f1"))
             out[f"{b} {lv} AUC"] = mean_sd(per_split, ("baselines", lv, b, "auc"))
-            out[f"{b} {lv} R@P0.90"] = mean_sd(per_split, ("baselines", lv, b, "recall_at_p90_oracle"))
+            out[f"{b} {lv} R@P0.90"] = mean_sd(
+                per_split, ("baselines", lv, b, "recall_at_p90_oracle")
+            )
         out[f"{b} duplicates F1"] = mean_sd(per_split, ("baselines", "duplicates", b, "f1"))
     return {k: v for k, v in out.items() if v is not None}
 
@@ -295,18 +331,36 @@ def plot(results: Sequence[dict[str, Any]], path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPORA,
-                        help="folder holding readouts/ and uk-readouts/ (default: %(default)s)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPORA,
+        help="folder holding readouts/ and uk-readouts/ (default: %(default)s)",
+    )
     parser.add_argument("--corpora", default=",".join(CORPORA))
-    parser.add_argument("--labels", type=Path, default=LABELS,
-                        help="folder of <corpus>.labels.jsonl files (default: %(default)s)")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=LABELS,
+        help="folder of <corpus>.labels.jsonl files (default: %(default)s)",
+    )
     parser.add_argument("--backend", default="torch,static", help="comma-separated backends")
     parser.add_argument("--splits", type=int, default=5)
+    parser.add_argument(
+        "--precision",
+        type=float,
+        default=0.92,
+        help="precision target of the fitted template thresholds",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="no baselines, no teaching")
     parser.add_argument("--no-teach", dest="teach", action="store_false")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="keep the stores here between runs (re-mined every run)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="keep the stores here between runs (re-mined every run)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "real.json")
     args = parser.parse_args(argv)  # fmt: skip
     if args.quick:
@@ -317,12 +371,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.work = Path(tmp.name)
     args.work.mkdir(parents=True, exist_ok=True)
     try:
+        docs_by = {n: load_docs(args.corpus, n, args.labels) for n in args.corpora.split(",")}
         results = []
-        for name in args.corpora.split(","):
-            docs = load_docs(args.corpus, name, args.labels)
-            for backend in args.backend.split(","):
-                print(f"{name}: {len(docs)} documents, backend {backend}", file=sys.stderr)
-                results.append(evaluate(name, docs, backend, args))
+        for backend in args.backend.split(","):
+            print(
+                f"backend {backend}: {sum(map(len, docs_by.values()))} documents", file=sys.stderr
+            )
+            results += evaluate(docs_by, backend, args)
     except CorpusMissing as exc:
         print(f"real.py: {exc}", file=sys.stderr)
         return 2

@@ -94,7 +94,8 @@ def test_novelty_scores_one_per_paragraph(corpus_000):
     report = corpus_000.compare(SEED_003)
     assert len(scores) == len(report.paragraphs)
     assert all(0.0 <= s <= 1.0 for s in scores)
-    assert min(scores) < 0.2 < 0.8 < max(scores)
+    # Novelty is 1 - p(boilerplate): the shared formulas near 0, the new facts well above.
+    assert min(scores) < 0.2 < 0.7 < max(scores)
 
 
 def test_compare_with_add_indexes_the_article(store_copy, embedder):

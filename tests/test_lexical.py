@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from protocol_match.records import Span
 from protocol_match.scoring import (
     containment,
     content_profile,
     dice,
-    new_dates,
-    new_figures,
     query_profile,
     stem,
     tokens,
@@ -110,29 +107,6 @@ def test_dice_symmetric_and_bounded() -> None:
     assert dice(a, a) == pytest.approx(1.0)
     assert dice({}, {}) == 0.0
     assert dice(a, content_profile("Weather forecast for tomorrow")) == 0.0
-
-
-def test_new_dates_counts_body_dates_not_the_opening() -> None:
-    event = "T. Varga invited R. Rzayev to attend the exhibition held in Budapest on 22 October."
-    assert new_dates([Span(0, len(event), event)], event) == 1
-    # A dateline or an opening date is how formulas date themselves.
-    lead = "BAKU, Azerbaijan, July 23. The minister received a delegation led by the chief."
-    assert new_dates([Span(0, len(lead), lead)], lead) == 0
-    # Clock times count anywhere; words outside the spans never do.
-    shots = "At 21:24 on 15 March, the positions near Fuzuli came under fire."
-    assert new_dates([Span(3, 8, "21:24")], shots) > 0
-    assert new_dates([Span(10, 20, "positions")], shots) == 0
-    year = (
-        "Within the framework of cooperation, a plant will open a service center in Ganja in 2026."
-    )
-    assert new_dates([Span(100, 100 + len(year), year)], year, offset=100) == 1
-
-
-def test_new_figures_counts_and_ordinals_but_not_anniversaries_or_dates() -> None:
-    text = "He presented awards to 19 servicemen of the 37th brigade on 13 April 2024."
-    assert new_figures([Span(0, len(text), text)], text) == 2
-    party = "A reception marked the 23rd anniversary of the Serbian Armed Forces."
-    assert new_figures([Span(0, len(party), party)], party) == 0
 
 
 def test_query_profile_names_weigh_like_numbers() -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from protocol_match.corpus import Corpus
-from protocol_match.mining import mine_store, read_templates, stored_clause_table
+from protocol_match.mining import mine_store, read_templates
+from protocol_match.scoring import gram_hashes
 from protocol_match.store import Store
 
 from .conftest import SEED_003
 
 
-def test_mine_store_saves_templates_stories_and_clauses(store_copy, embedder) -> None:
+def test_mine_store_saves_templates_stories_and_gram_stats(store_copy, embedder) -> None:
     corpus = Corpus.open(store_copy)
     corpus._embedder = embedder
     corpus.add([SEED_003])
@@ -26,15 +27,12 @@ def test_mine_store_saves_templates_stories_and_clauses(store_copy, embedder) ->
         assert all(t.members == () for t in lite)
         assert all(len(t.members) >= 2 and t.support >= 2 for t in full)
         assert set(template_of.values()) == {t.id for t in full}
-        # The clause table is stored with them: a new fact glued to the seeds' shared welcome
-        # formula finds the formula as a clause, read from the store.
-        welcome = (
-            "Colonel General Zakir Hasanov welcomed the guests and expressed his "
-            "satisfaction with seeing them in Azerbaijan"
-        )
-        text = f"A new military hospital opened in Shusha on Monday, and {welcome}."
-        hits = stored_clause_table(store).hits(text)
-        assert [(text[h.start : h.end], h.stories) for h in hits] == [(f"and {welcome}", 2)]
-        assert store.has_clauses()
+        # The gram frequencies of each level are saved with them (the TF-IDF features).
+        assert store.has_gram_stats()
+        n, keys, counts = store.gram_stats("sentence")
+        assert n == store.count("sentence") and len(keys) == len(counts) > 0
+        welcomed = gram_hashes("welcomed")[0]
+        assert welcomed in set(keys.tolist())  # a word both seeds use
+        assert counts.max() <= n and store.gram_stats("article") is None
     finally:
         store.close()

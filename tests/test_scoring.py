@@ -1,4 +1,4 @@
-"""Unit tests for the match score and the novelty mapping."""
+"""Unit tests for the match score and the gram statistics behind the TF-IDF features."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ import pytest
 
 from protocol_match.scoring import (
     DEFAULT_THRESHOLD,
-    NOVEL_FLOOR,
-    SEEN_CEILING,
+    GramStats,
     combine,
-    novelty,
+    gram_hashes,
+    tfidf_cosine,
 )
 
 GRID = np.linspace(-1.5, 1.5, 31)
 
 
-def test_constants_are_ordered() -> None:
-    assert 0 < NOVEL_FLOOR < DEFAULT_THRESHOLD < SEEN_CEILING < 1
+def test_threshold_is_a_score() -> None:
+    assert 0 < DEFAULT_THRESHOLD < 1
 
 
 def test_combine_in_unit_interval_for_any_input() -> None:
@@ -46,22 +46,38 @@ def test_combine_monotone_in_each_argument() -> None:
     assert combine(0.6, 0.6) > combine(0.6, 0.5)
 
 
-def test_novelty_one_at_or_below_floor() -> None:
-    for s in (-1.0, 0.0, NOVEL_FLOOR - 0.1, NOVEL_FLOOR):
-        assert novelty(s) == pytest.approx(1.0)
+PASSAGES = [
+    "The minister welcomed the guests and expressed his satisfaction.",
+    "The minister welcomed the delegation from Georgia.",
+    "The minister welcomed the guests warmly.",
+    "A drone factory opened near Ganja on Tuesday.",
+]
 
 
-def test_novelty_zero_at_or_above_ceiling() -> None:
-    for s in (SEEN_CEILING, SEEN_CEILING + 0.05, 1.0, 2.0):
-        assert novelty(s) == pytest.approx(0.0)
+def test_gram_stats_count_each_gram_once_per_passage() -> None:
+    stats = GramStats.count(PASSAGES + ["the the the the"])
+    assert stats.passages == 5
+    assert list(stats.keys) == sorted(stats.keys) and len(stats.keys) == len(stats.counts)
+    the = gram_hashes("the")[0]
+    assert int(stats.counts[list(stats.keys).index(the)]) == 4  # in four passages, once each
+    minister, drone = gram_hashes("minister")[0], gram_hashes("drone")[0]
+    assert stats.idf([minister])[0] < stats.idf([drone])[0] < stats.idf([12345])[0]
 
 
-def test_novelty_monotone_decreasing_and_bounded() -> None:
-    scores = np.linspace(-0.5, 1.5, 201)
-    values = np.array([novelty(float(s)) for s in scores])
-    assert np.all((values >= 0.0) & (values <= 1.0))
-    assert np.all(np.diff(values) <= 1e-12)
-    inside = (scores > NOVEL_FLOOR) & (scores < SEEN_CEILING)
-    assert np.all(np.diff(values[inside]) < 0)  # strictly decreasing between the bounds
-    assert novelty((NOVEL_FLOOR + SEEN_CEILING) / 2) == pytest.approx(0.5)
-    assert isinstance(novelty(0.5), float)
+def test_gram_hashes_are_stable_stems_and_bigrams() -> None:
+    h = gram_hashes("Ministers welcomed")
+    assert len(h) == 3  # two stems and one bigram
+    assert h == gram_hashes("minister welcome")  # stemmed and lower-cased
+    assert all(0 <= x < 2**22 for x in h)
+
+
+def test_tfidf_cosine_prefers_shared_rare_wording() -> None:
+    stats = GramStats.count(PASSAGES)
+    q = stats.vector("The minister welcomed the guests.")
+    near, far = stats.vector(PASSAGES[2]), stats.vector(PASSAGES[3])
+    assert tfidf_cosine(q, q) == pytest.approx(1.0)
+    assert 0.0 == tfidf_cosine(q, far) < tfidf_cosine(q, near) < 1.0
+    assert tfidf_cosine(q, near) == pytest.approx(tfidf_cosine(near, q))
+    assert stats.vector("") == {} and tfidf_cosine({}, q) == 0.0
+    empty = GramStats.empty()
+    assert empty.passages == 0 and tfidf_cosine(empty.vector("a b"), empty.vector("a b")) > 0.99

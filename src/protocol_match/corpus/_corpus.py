@@ -21,20 +21,18 @@ from ..ingest import article_from_text, looks_like_path, read_articles, segment
 from ..judge import (
     Candidate,
     JudgeSettings,
-    apply_clause,
     article_novelty,
     judge,
-    merge_paragraphs,
     score_candidates,
     to_match,
 )
 from ..learn import apply_learned
-from ..mining import best_hit
 from ..records import (
     Article,
     ArticleMatch,
     CompareReport,
     Match,
+    Passage,
     PassageResult,
     Segmented,
     StoreStats,
@@ -44,8 +42,12 @@ from ..records import (
 from ..store import Store, store_exists
 from ._adding import PASSAGE_LEVELS, Adding
 from ._templates import Templates
+from ._verdicts import Verdicts
 
 STORE_ENV = "PROTOCOL_MATCH_STORE"
+# Below this many stories the verdict model's story profile is mostly empty (it was fitted on
+# corpora of about a hundred articles): the plain match rule decides instead.
+SMALL_CORPUS = 10
 
 
 def default_store_path() -> Path:
@@ -53,7 +55,7 @@ def default_store_path() -> Path:
     return Path(os.environ.get(STORE_ENV) or "embeddings")
 
 
-class Corpus(Adding, Templates):
+class Corpus(Adding, Templates, Verdicts):
     """A store of indexed articles plus the model that embedded them.
 
     >>> corpus = Corpus.open("embeddings/")          # doctest: +SKIP
@@ -70,6 +72,9 @@ class Corpus(Adding, Templates):
         self._template_cache: tuple[str, bool, list[Template], dict[int, int]] | None = None
         self._stories_cache: tuple[str, dict[str, str]] | None = None
         self._index_saved_at = 0.0  # monotonic time of the last index save during add()
+        self._verdict_model_arg: str | Path | None = None
+        self._verdict_model = None
+        self._grams_cache = None
 
     @classmethod
     def open(
@@ -81,14 +86,30 @@ class Corpus(Adding, Templates):
         index_kind: str = "auto",
         device: str | None = None,
         backend: str | None = None,
+        verdict_model: str | Path | None = None,
     ) -> Corpus:
         """Open the store at ``path`` (default: ``default_store_path()``).
 
         With ``create=True`` a missing store is created for ``model`` (default: the bundled
         all-MiniLM-L6-v2) run by ``backend`` (default "torch"; "static" for ~100x faster
         bulk indexing, see ``embed.load_embedder``). An existing store refuses a ``model``
-        or ``backend`` other than its own.
+        or ``backend`` other than its own. ``verdict_model``: a verdict model file (JSON, as
+        written by ``benchmarks/fit_verdicts.py``) instead of the one shipped with the package.
         """
+        corpus = cls._open(path, model, create, index_kind, device, backend)
+        corpus._verdict_model_arg = verdict_model
+        return corpus
+
+    @classmethod
+    def _open(
+        cls,
+        path: str | Path | None,
+        model: str | Path | None,
+        create: bool,
+        index_kind: str,
+        device: str | None,
+        backend: str | None,
+    ) -> Corpus:
         path = Path(path) if path is not None else default_store_path()
         if create and not store_exists(path):
             embedder = load_embedder(model, device=device, backend=backend or "torch")
@@ -160,14 +181,15 @@ class Corpus(Adding, Templates):
         add: bool = False,
         min_support: int | None = None,
         threshold: float | None = None,
-        k: int = 20,
+        k: int = 50,
         nearest: int = 5,
     ) -> CompareReport:
         """Judge every paragraph and sentence of an article against the corpus.
 
         ``text`` is an article's text, a path to a file, or an ``Article``. An article that
-        is already in the store is compared with the others, never with itself. With
-        ``add=True`` the article is indexed afterwards.
+        is already in the store is compared with the others, never with itself. ``k``
+        nearest stored passages of each passage are weighed. With ``add=True`` the article
+        is indexed afterwards.
         """
         if k < 1:
             raise ValueError("k must be at least 1")
@@ -177,38 +199,38 @@ class Corpus(Adding, Templates):
             raise InputError("The article has no text to compare.")
         templates = self.templates_for_compare(min_support, threshold)
         params = self.params(min_support, threshold)
-        settings = JudgeSettings(params["threshold"], params["min_support"])
         stories = self.stories()
-        vectors, _, _ = self._vectors_for([seg])
-        # An article already in the store is compared with the others, never with itself.
-        own = article.id if self.store.existing_ids([article.id]) else None
+        vectors, near, own, levels = self._judging_inputs(article, seg, k, nearest)
+        model = self.verdict_model
         results: dict[str, tuple[PassageResult, ...]] = {}
         cands_by_level: dict[str, list[list[Candidate]]] = {}
-        for level in PASSAGE_LEVELS:
-            passages = seg.paragraphs if level == "paragraph" else seg.sentences
-            qv = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
-            cands = self.candidates(level, qv, k, exclude=own)
+        for level, (passages, cands, scored, rows) in levels.items():
             cands_by_level[level] = cands
+            level_model = model.level(level)
+            probs = level_model.probability(rows)
+            settings = JudgeSettings(
+                params["threshold"],
+                params["min_support"],
+                boilerplate_threshold=level_model.threshold,
+                small_corpus=self.store.count("article") - len(stories) < SMALL_CORPUS,
+            )
             results[level] = tuple(
-                judge(p, c, template_of=templates[1], story_of=stories, settings=settings)
-                for p, c in zip(passages, cands, strict=True)
+                judge(
+                    p,
+                    c,
+                    boilerplate=float(pb),
+                    template_of=templates[1],
+                    story_of=stories,
+                    settings=settings,
+                    scored=sc,
+                    own=own,
+                )
+                for p, c, sc, pb in zip(passages, cands, scored, probs, strict=True)
             )
-        # Formula clauses glued to new facts: looked up by their words, not their vectors.
-        clauses = self._clause_table()
-        results["sentence"] = tuple(
-            apply_clause(
-                r,
-                best_hit(
-                    clauses.hits(r.passage.text, exclude=article.id),
-                    settings.min_support,
-                ),
-            )
-            for r in results["sentence"]
-        )
         # The user's labels and template verdicts (``learn``); a no-op without them.
         results = apply_learned(self, results, cands_by_level, vectors, len(seg.paragraphs))
         sentences = results["sentence"]
-        paragraphs = merge_paragraphs(results["paragraph"], sentences)
+        paragraphs = results["paragraph"]
         report = CompareReport(
             article=article,
             novelty=article_novelty(sentences),
@@ -216,11 +238,43 @@ class Corpus(Adding, Templates):
             paragraphs=paragraphs,
             sentences=sentences,
             templates=_template_uses(paragraphs + sentences, templates[0]),
-            nearest=self._nearest_articles(seg, vectors, nearest, exclude=article.id),
+            nearest=near[:nearest] if nearest > 0 else (),
         )
         if add:
             self.add([article])
         return report
+
+    def verdict_features(
+        self, text: str | Path | Article, *, k: int = 50
+    ) -> dict[str, tuple[tuple[Passage, ...], np.ndarray]]:
+        """The verdict model's input for each paragraph and sentence of an article: level ->
+        (passages, feature rows in ``judge.FEATURES`` order). For fitting a model to
+        labelled passages (``benchmarks/fit_verdicts.py``)."""
+        article = self._one_article(text)
+        seg = segment(article)
+        self.templates_for_compare(None, None)
+        _, _, _, levels = self._judging_inputs(article, seg, k, 5)
+        return {lv: (tuple(p), rows) for lv, (p, _, _, rows) in levels.items()}
+
+    def _judging_inputs(self, article: Article, seg: Segmented, k: int, nearest: int):  # noqa: ANN202
+        """Vectors, nearest articles, the stories that are the article's own, and per level:
+        passages, candidates, scored candidates and feature rows."""
+        stories = self.stories()
+        vectors, _, _ = self._vectors_for([seg])
+        # An article already in the store is compared with the others, never with itself.
+        stored = bool(self.store.existing_ids([article.id]))
+        own_id = article.id if stored else None
+        near = self._nearest_articles(seg, vectors, max(nearest, 5), exclude=article.id)
+        own = self.own_stories(article.id, stored, stories, near)
+        levels = {}
+        for level in PASSAGE_LEVELS:
+            passages = seg.paragraphs if level == "paragraph" else seg.sentences
+            qv = np.stack([vectors[text_key(p.text)] for p in passages]).astype(np.float32)
+            cands = self.candidates(level, qv, k, exclude=own_id)
+            scored = [score_candidates(p.text, c) for p, c in zip(passages, cands, strict=True)]
+            rows = self.feature_rows(level, passages, scored, stories, own, len(seg.paragraphs))
+            levels[level] = (passages, cands, scored, rows)
+        return vectors, near, own, levels
 
     def _one_article(self, text: str | Path | Article) -> Article:
         if isinstance(text, Article):

@@ -10,12 +10,10 @@ from ..errors import StoreLockedError
 from ..learn import curated, load_curations
 from ..mining import (
     DEFAULT_DUPLICATE_THRESHOLD,
-    ClauseTable,
     ProgressFn,
     mine_store,
     read_templates,
     store_duplicates,
-    stored_clause_table,
 )
 from ..records import DuplicateGroup, Template
 from ..scoring import DEFAULT_THRESHOLD
@@ -47,8 +45,8 @@ class Templates:
         stored = json.loads(self.store.get_meta("template_params") or "{}")
         at = self.store.get_meta("templates_at_count")
         fresh = stored == params and at == str(self.store.count("article"))
-        # A store mined before the clause table existed is mined again once.
-        return fresh and self.store.has_clauses()
+        # A store mined before the gram frequencies existed is mined again once.
+        return fresh and self.store.has_gram_stats()
 
     def templates(
         self,
@@ -98,10 +96,6 @@ class Templates:
         if self._stories_cache is None or self._stories_cache[0] != stamp:
             self._stories_cache = (stamp, self.store.stories())
         return self._stories_cache[1]
-
-    def _clause_table(self) -> ClauseTable:
-        """The recurring-clause table saved by the last mining, read key by key."""
-        return stored_clause_table(self.store)
 
     def load_templates(self, *, members: bool = True) -> tuple[list[Template], dict[int, int]]:
         """Stored templates and the passage -> template map. ``members=False`` leaves each

@@ -16,7 +16,7 @@ import math
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -259,13 +259,28 @@ def _judge_inputs(corpus: CorpusView) -> tuple[dict[int, int], JudgeSettings]:
 
 
 def _features_for(corpus, text, level, pos, first, cands, vec, ctx, article_id, judging, **kw):  # noqa: ANN001, ANN202
-    """Features of a passage that is not being compared (a label or a review candidate)."""
+    """Features of a passage that is not being compared (a label or a review candidate),
+    with the unsupervised verdict the verdict model gives it."""
     tmpl, settings = judging
-    passage = Passage(article_id or "", level, 0, 0, 0, len(text), text)  # type: ignore[arg-type]
-    before = judge(passage, cands, template_of=tmpl, story_of=ctx.story_of, settings=settings)
-    return passage_features(
-        text, level, pos, first, score_candidates(text, cands), before, vec, ctx, **kw
+    # Where the passage sits, as the verdict model reads it (unknown: inside, not first).
+    paragraph, paragraphs = (1, 3) if math.isnan(pos) else (round(pos * 100), 101)
+    if first == 1.0:
+        paragraph = 0
+    passage = Passage(article_id or "", level, 0, paragraph, 0, len(text), text)  # type: ignore[arg-type]
+    scored = score_candidates(text, cands)
+    own = frozenset({article_id, ctx.story_of.get(article_id, article_id)} if article_id else ())
+    rows = corpus.feature_rows(level, [passage], [scored], ctx.story_of, own, paragraphs)
+    model = corpus.verdict_model.level(level)
+    before = judge(
+        passage,
+        cands,
+        boilerplate=float(model.probability(rows)[0]),
+        template_of=tmpl,
+        story_of=ctx.story_of,
+        settings=replace(settings, boilerplate_threshold=model.threshold),
+        scored=scored,
     )
+    return passage_features(text, level, pos, first, scored, before, vec, ctx, **kw)
 
 
 def _level_of(text: str) -> str:

@@ -6,13 +6,14 @@ the corpus's methods here instead of importing it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from ..embed import Embedder
-from ..judge import Candidate
-from ..records import Template
+from ..judge import Candidate, VerdictModel
+from ..records import Passage, Template
 from ..store import Store
 
 
@@ -54,4 +55,21 @@ class CorpusView(Protocol):
         self, min_support: int | None = None, threshold: float | None = None
     ) -> list[Template]:
         """The corpus's templates after the user's verdicts, mined again when stale."""
+        ...
+
+    @property
+    def verdict_model(self) -> VerdictModel:
+        """The unsupervised verdict model."""
+        ...
+
+    def feature_rows(
+        self,
+        level: str,
+        passages: Sequence[Passage],
+        scored: Sequence[Sequence[tuple[float, Candidate]]],
+        stories: Mapping[str, str],
+        own: frozenset[str],
+        paragraphs: int,
+    ) -> np.ndarray:
+        """The verdict model's feature rows of passages with their scored candidates."""
         ...

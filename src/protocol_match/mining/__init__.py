@@ -1,38 +1,22 @@
-"""Mining: the corpus's recurring formulas (templates), clauses and near-duplicate stories.
+"""Mining: the corpus's recurring formulas (templates) and near-duplicate stories.
 
 Over a whole store at once: kNN graphs and k-means cells over all vectors (``_knn``, FAISS
 through ``store``), clusters of matching passages from enough distinct stories
-(``_templates``, scored with ``scoring``'s match score), recurring formula clauses inside
-content sentences (``_clauses``), near-duplicate articles (``_duplicates``), and the store
+(``_templates``, scored with ``scoring``'s match score), near-duplicate articles
+(``_duplicates``, from rare shared wording, names and dates: ``_story_text``), and the store
 round trip that saves and reads the mined templates (``_mine``).
 """
 
-from ._clauses import (
-    ClauseEntry,
-    ClauseHit,
-    ClauseTable,
-    best_hit,
-    build_entries,
-    clause_key,
-    edge_groups,
-)
 from ._duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, story_ids
 from ._knn import kmeans_labels, knn_graph_blocked
-from ._mine import ProgressFn, mine_store, read_templates, store_duplicates, stored_clause_table
+from ._mine import ProgressFn, mine_store, read_templates, store_duplicates
 from ._templates import Cluster, is_chrome, mine_clusters, mine_passages
 
 __all__ = [
     "DEFAULT_DUPLICATE_THRESHOLD",
-    "ClauseEntry",
-    "ClauseHit",
-    "ClauseTable",
     "Cluster",
     "DocInfo",
     "ProgressFn",
-    "best_hit",
-    "build_entries",
-    "clause_key",
-    "edge_groups",
     "find_duplicates",
     "is_chrome",
     "kmeans_labels",
@@ -42,6 +26,5 @@ __all__ = [
     "mine_store",
     "read_templates",
     "store_duplicates",
-    "stored_clause_table",
     "story_ids",
 ]

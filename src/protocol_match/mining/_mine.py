@@ -2,9 +2,10 @@
 
 Reads every sentence and paragraph with its vector and story, mines clusters
 (:func:`~protocol_match.mining.mine_passages`), turns them into template records (medoid
-text, slot form, support, sources, dates) and saves them with the story groups and the
-recurring-clause table in one transaction. Also reads them back for compare, and finds the
-store's near-duplicate article groups (the stories mining counts support in).
+text, slot form, support, sources, dates) and saves them with the story groups and the gram
+document frequencies of each level (the verdict model's TF-IDF view) in one transaction.
+Also reads them back for compare, and finds the store's near-duplicate article groups (the
+stories mining counts support in).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ import numpy as np
 
 from ..embed import text_key
 from ..records import DuplicateGroup, Template, TemplateMember
-from ..scoring import slot_form
+from ..scoring import GramStats, slot_form
 from ..store import Store
-from ._clauses import ClauseEntry, ClauseTable, build_entries
 from ._duplicates import DEFAULT_DUPLICATE_THRESHOLD, DocInfo, find_duplicates, story_ids
 from ._templates import is_chrome, mine_passages
 
@@ -39,13 +39,12 @@ def mine_store(
     templates: list[dict] = []
     members: list[tuple[int, int, float]] = []
     seen_texts: set[str] = set()
-    clauses: list[tuple[int, str]] = []
+    grams: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
     for level in ("sentence", "paragraph"):
         ids, art_ids, texts = store.level_texts(level)
-        if level == "sentence":
-            # Formula clauses inside content sentences, looked up by compare (``_clauses``).
-            rows = ((a, stories_map[a], t) for a, t in zip(art_ids, texts, strict=True))
-            clauses = [(h, e.to_json()) for h, e in build_entries(rows)]
+        # Gram document frequencies for the verdict model's TF-IDF features.
+        gs = GramStats.count(texts)
+        grams[level] = (gs.passages, gs.keys, gs.counts)
         if len(ids) < 2:
             continue
         _, vecs = store.level_vectors(level)
@@ -84,7 +83,7 @@ def mine_store(
             )
         if progress:
             progress("templates", 1, 2)
-    store.save_templates(templates, members, stories_map, params, clauses)
+    store.save_templates(templates, members, stories_map, params, grams)
 
 
 def read_templates(store: Store, *, members: bool = True) -> tuple[list[Template], dict[int, int]]:
@@ -107,16 +106,6 @@ def read_templates(store: Store, *, members: bool = True) -> tuple[list[Template
         data["members"] = tuple(sorted(members_by.get(data["id"], []), key=lambda m: -m.similarity))
         temps.append(Template(**data))
     return temps, template_of
-
-
-def stored_clause_table(store: Store) -> ClauseTable:
-    """The recurring-clause table saved by the last mining, read key by key."""
-
-    def fetch(keys: list[int]) -> dict[int, ClauseEntry]:
-        found = store.clause_entries(keys)
-        return {k: ClauseEntry.from_json(v) for k, v in found.items()}
-
-    return ClauseTable(fetch)
 
 
 def store_duplicates(

@@ -1,20 +1,19 @@
 """How two passages are scored against each other: the pure text-similarity layer.
 
-Lexical evidence (stems, word rarity, weighted containment, new figures and dates), content
-profiles in bulk for mining, the match score that combines cosine with lexical containment
-(and its novelty), and the novel spans and slot forms of matched passages. Pure functions over
-strings and arrays: below mining (templates use the match score) and the judge.
+Lexical evidence (stems, word rarity, weighted containment), content profiles in bulk for
+mining, the match score that combines cosine with lexical containment, the corpus's gram
+frequencies for a TF-IDF view of a passage, and the novel spans and slot forms of matched
+passages. Pure functions over strings and arrays: below mining (templates use the match
+score) and the judge.
 """
 
+from ._grams import GramStats, gram_hashes, tfidf_cosine
 from ._lexical import (
     MONTHS,
-    OPENING_WORDS,
     STOPWORDS,
     containment,
     content_profile,
     dice,
-    new_dates,
-    new_figures,
     query_profile,
     shape,
     stem,
@@ -22,31 +21,27 @@ from ._lexical import (
     word_weight,
 )
 from ._profiles import ProfileMatrix
-from ._score import DEFAULT_THRESHOLD, NOVEL_FLOOR, SEEN_CEILING, combine, novelty, verdict_novelty
+from ._score import DEFAULT_THRESHOLD, combine
 from ._spans import NAME_AGREE, novel_spans, slot_form
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "GramStats",
     "MONTHS",
     "NAME_AGREE",
-    "NOVEL_FLOOR",
-    "OPENING_WORDS",
-    "SEEN_CEILING",
     "STOPWORDS",
     "ProfileMatrix",
     "combine",
     "containment",
     "content_profile",
     "dice",
-    "new_dates",
-    "new_figures",
+    "gram_hashes",
     "novel_spans",
-    "novelty",
     "query_profile",
     "shape",
     "slot_form",
     "stem",
+    "tfidf_cosine",
     "tokens",
-    "verdict_novelty",
     "word_weight",
 ]

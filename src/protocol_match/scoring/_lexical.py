@@ -9,10 +9,7 @@ spelling and stemming. Pure functions over strings.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from functools import lru_cache
-
-from ..records import Span
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"^\d[\d.,:]*$")
@@ -136,8 +133,6 @@ def dice(a: dict[str, float], b: dict[str, float]) -> float:
 MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
-_CLOCK = re.compile(r"\d{1,2}:\d\d(?::\d\d)?")
-_YEAR_OR_TIME = re.compile(r"^(?:(?:19|20)\d\d(?:-\d+)?|\d{1,2}[:.]\d\d)$")
 
 
 _DIGITS = re.compile(r"\d+")
@@ -155,90 +150,3 @@ def shape(text: str) -> str:
     other dates, so their words never repeat but their shape does.
     """
     return _DIGITS.sub("0", _MONTH_WORD.sub("month", text))
-
-
-def new_figures(spans: Sequence[Span], text: str | None = None, offset: int = 0) -> int:
-    """How many figures (counts, amounts, ordinals, model designations) the spans hold.
-
-    Dates, years, clock times and anniversaries are left out: formulas and page chrome carry
-    them too ("BAKU, Azerbaijan, May 10.", "16:50, 3 July 2019", "the 23rd anniversary").
-    A familiar sentence frame that reports new figures ("... presented awards to 19
-    servicemen of ...") states new facts.
-    With the passage ``text`` (and the ``offset`` of the spans into it), a number is judged
-    by its neighbours in the passage, not only inside its span.
-    """
-    if text is None:
-        text, offset = " ".join(sp.text for sp in spans), 0
-        spans = _respan(spans)
-    clock = [m.span() for m in _CLOCK.finditer(text)]
-    toks = tokens(text)
-    n = 0
-    for i, (start, end, w) in enumerate(toks):
-        if not _is_figure(w):
-            continue
-        if not any(sp.start - offset <= start and end <= sp.end - offset for sp in spans):
-            continue
-        if any(a <= start and end <= b for a, b in clock):
-            continue
-        if {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & MONTHS:
-            continue
-        if i + 1 < len(toks) and toks[i + 1][2].lower() == "anniversary":
-            continue  # "the 23rd anniversary" follows from a date, like a year
-        n += 1
-    return n
-
-
-# Words of a sentence's opening, where a formula carries its date: a dateline ("BAKU,
-# Azerbaijan, October 9.") or an opening clause ("On 13 March, ...").
-OPENING_WORDS = 8
-_YEAR = re.compile(r"^(?:19|20)\d\d$")
-
-
-def new_dates(spans: Sequence[Span], text: str, offset: int = 0) -> int:
-    """How many dates, years and clock times the spans hold past the sentence's opening.
-
-    A formula dates itself in its opening (a dateline, "On 13 March, ..."); a date, a year
-    or a clock time inside the body of a familiar frame dates a new event ("... to be held
-    in Krakow on 23 July", "... will open a service center in Ganja in 2026"). Clock times
-    count anywhere. Not for page chrome, whose timestamps recur with other dates.
-    """
-    clock = [m.span() for m in _CLOCK.finditer(text)]
-    toks = tokens(text)
-    n = 0
-    for i, (start, end, w) in enumerate(toks):
-        if not any(sp.start - offset <= start and end <= sp.end - offset for sp in spans):
-            continue
-        if any(a <= start and end <= b for a, b in clock):
-            n += 1
-        elif i >= OPENING_WORDS and (
-            _YEAR.match(w)
-            or (
-                w.isdigit()
-                and len(w) <= 2
-                and {x[2].lower() for x in toks[max(0, i - 1) : i + 2]} & MONTHS
-            )
-        ):
-            n += 1
-    return n
-
-
-_CODE = re.compile(r"^[^\W\d_]\w*-\d+\w*$")
-_YEAR_CODE = re.compile(r"-(?:19|20)\d\d$")
-
-
-def _is_figure(word: str) -> bool:
-    """A count, amount, ordinal or product designation ("Zafar-184M"); not a year or a clock
-    time."""
-    if word[0].isdigit():
-        return not _YEAR_OR_TIME.match(word)
-    # A model designation is a new fact; "Breeze-2020" (an exercise's year) is not.
-    return bool(_CODE.match(word)) and not _YEAR_CODE.search(word)
-
-
-def _respan(spans: Sequence[Span]) -> list[Span]:
-    """Spans re-based onto their texts joined by single spaces."""
-    out, pos = [], 0
-    for sp in spans:
-        out.append(Span(pos, pos + len(sp.text), sp.text))
-        pos += len(sp.text) + 1
-    return out

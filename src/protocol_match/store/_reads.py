@@ -172,24 +172,32 @@ class StoreReads:
         """Article id -> story id for articles in a near-duplicate group (others: themselves)."""
         return dict(self._conn.execute("SELECT article, story FROM stories").fetchall())
 
-    def has_clauses(self) -> bool:
-        """True when the store holds a clause table (stores mined before it existed don't)."""
+    def has_gram_stats(self) -> bool:
+        """True when the last mining saved gram frequencies (stores mined before they
+        existed have none and are mined again once)."""
         row = self._conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='clauses'"
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='gram_stats'"
         ).fetchone()
-        return row is not None
+        return (
+            row is not None
+            and self._conn.execute("SELECT 1 FROM gram_stats").fetchone() is not None
+        )
 
-    def clause_entries(self, keys: Sequence[int]) -> dict[int, str]:
-        """JSON entries of the clause table for the given key hashes (those it holds)."""
-        out: dict[int, str] = {}
-        for chunk in chunks(list(keys), 500):  # SQLite caps bound parameters
-            marks = ",".join("?" * len(chunk))
-            out.update(
-                self._conn.execute(
-                    f"SELECT key, data FROM clauses WHERE key IN ({marks})", chunk
-                ).fetchall()
-            )
-        return out
+    def gram_stats(self, level: str) -> tuple[int, np.ndarray, np.ndarray] | None:
+        """(passages, sorted keys, counts) of ``level`` saved by the last mining, or None."""
+        if not self.has_gram_stats():
+            return None
+        row = self._conn.execute(
+            "SELECT passages, keys, counts FROM gram_stats WHERE level = ?", (level,)
+        ).fetchone()
+        if row is None:
+            return None
+        n, keys, counts = row
+        return (
+            int(n),
+            np.frombuffer(keys, "<u4").astype(np.uint32),
+            np.frombuffer(counts, "<u4").astype(np.uint32),
+        )
 
     def level_texts(self, level: str) -> tuple[np.ndarray, list[str], list[str]]:
         """(passage ids, article ids, texts) of every passage of ``level``, ordered by id."""

@@ -53,8 +53,16 @@ CREATE INDEX IF NOT EXISTS template_members_passage ON template_members(passage)
 CREATE TABLE IF NOT EXISTS stories (article TEXT PRIMARY KEY, story TEXT NOT NULL);
 """
 # Added after format 1 shipped: created with new stores and by save_templates on old ones.
+# No longer written (the clause rule was removed); kept so every store has the same tables.
 CLAUSES_TABLE = "CREATE TABLE IF NOT EXISTS clauses (key INTEGER PRIMARY KEY, data TEXT NOT NULL)"
 SCHEMA += CLAUSES_TABLE + ";\n"
+# Also added after format 1: gram document frequencies per level for the verdict model's
+# TF-IDF features (scoring.GramStats), as uint32 arrays.
+GRAMS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS gram_stats "
+    "(level TEXT PRIMARY KEY, passages INTEGER NOT NULL, keys BLOB NOT NULL, counts BLOB NOT NULL)"
+)
+SCHEMA += GRAMS_TABLE + ";\n"
 
 
 @dataclass(frozen=True)

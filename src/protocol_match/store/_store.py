@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from ._sqlite import (
     CLAUSES_TABLE,
     DB_NAME,
     FORMAT_VERSION,
+    GRAMS_TABLE,
     SCHEMA,
     connect,
     encode_vec,
@@ -201,14 +202,23 @@ class Store(StoreIndexes, StoreRepairs, LabelTables):
         members: Sequence[tuple[int, int, float]],
         stories: dict[str, str],
         params: dict,
-        clauses: Iterable[tuple[int, str]] = (),
+        grams: Mapping[str, tuple[int, np.ndarray, np.ndarray]] | None = None,
     ) -> None:
         """Replace the mined templates (JSON each), their members, the story groups and the
-        recurring-clause table (key hash, JSON entry), in one transaction."""
+        gram document frequencies (level -> passages, sorted uint32 keys, uint32 counts), in
+        one transaction. The clause table of earlier versions is emptied."""
         with self._conn:
             self._conn.execute(CLAUSES_TABLE)  # stores made before the table existed
+            self._conn.execute(GRAMS_TABLE)
             self._conn.execute("DELETE FROM clauses")
-            self._conn.executemany("INSERT INTO clauses VALUES (?, ?)", clauses)
+            self._conn.execute("DELETE FROM gram_stats")
+            self._conn.executemany(
+                "INSERT INTO gram_stats VALUES (?, ?, ?, ?)",
+                (
+                    (level, int(n), np.asarray(k, "<u4").tobytes(), np.asarray(c, "<u4").tobytes())
+                    for level, (n, k, c) in (grams or {}).items()
+                ),
+            )
             self._conn.execute("DELETE FROM templates")
             self._conn.execute("DELETE FROM template_members")
             self._conn.execute("DELETE FROM stories")
