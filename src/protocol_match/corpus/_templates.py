@@ -32,6 +32,10 @@ class Templates:
     # (stamp, with members, templates, passage -> template)
     _template_cache: tuple[str, bool, list[Template], dict[int, int]] | None
     _stories_cache: tuple[str, dict[str, str]] | None
+    # False: ``compare`` and ``templates`` use the templates of the last mining even when
+    # articles were added since (same parameters); a long-running ``watch`` or ``serve``
+    # mines again on its own schedule instead of on the first request after each article.
+    auto_mine: bool = True
 
     def params(self, min_support: int | None, threshold: float | None) -> dict:
         """Mining parameters: the given ones, else those of the last mining, else defaults."""
@@ -47,6 +51,13 @@ class Templates:
         fresh = stored == params and at == str(self.store.count("article"))
         # A store mined before the gram frequencies existed is mined again once.
         return fresh and self.store.has_gram_stats()
+
+    def _stale_is_fine(self, params: dict) -> bool:
+        """With ``auto_mine`` off: mined before with these parameters, only articles added."""
+        if self.auto_mine or not self.store.get_meta("templates_at_count"):
+            return False
+        stored = json.loads(self.store.get_meta("template_params") or "{}")
+        return stored == params and self.store.has_gram_stats()
 
     def templates(
         self,
@@ -65,7 +76,7 @@ class Templates:
         params = self.params(min_support, threshold)
         if params["min_support"] < 2:
             raise ValueError("min_support must be at least 2")
-        if refresh or not self._templates_fresh(params):
+        if refresh or not (self._templates_fresh(params) or self._stale_is_fine(params)):
             try:
                 with self.store.write_lock(wait=wait):
                     self._mine(params, progress)
@@ -82,7 +93,7 @@ class Templates:
         """Templates and the passage -> template map as ``compare`` uses them: mined first
         when stale (without waiting for a writer), the user's verdicts applied."""
         params = self.params(min_support, threshold)
-        if not self._templates_fresh(params):
+        if not (self._templates_fresh(params) or self._stale_is_fine(params)):
             self.templates(**params, wait=False)
         # Template verdicts match templates by their members' texts; without any (the usual
         # case) the members are not read and there is nothing to curate.
