@@ -10,6 +10,7 @@ Layout of a store directory (documented for users in ``embeddings/README.md``)::
     index-<level>.shard-<i>.faiss
                           instead of the above in a sharded store (``meta.shards`` holds the
                           article-rowid bounds of the shards; see ``_shards``)
+    (search, events, summaries: tables that ``serve`` and ``watch`` add on first use; ``_feed``)
     .lock                 write lock held while a process adds articles or mines templates
 
 SQLite is the source of truth and every batch of articles is one transaction, so a crash
@@ -19,13 +20,14 @@ between the commit and the index write) is detected and rebuilt instead of trust
 ``check_store`` and ``rebuild_store`` find and repair what a crash or a disk fault leaves.
 
 Modules: ``_store`` (``Store``: opening, locking, writing) with its mixins ``_reads``,
-``_indexes``, ``_repairs`` and ``_labels``; ``_sqlite`` (schema, metadata, vector encoding);
-``_files`` (atomic writes); ``_index``, ``_kinds``, ``_faiss`` and ``_exact`` (FAISS indexes,
-their kinds, threads, exact search and calibration); ``_shards``; ``_health``.
+``_indexes``, ``_repairs``, ``_labels`` and ``_feed``; ``_sqlite`` (schema, metadata, vector
+encoding); ``_files`` (atomic writes); ``_index``, ``_kinds``, ``_faiss`` and ``_exact``
+(FAISS indexes, their kinds, threads, exact search and calibration); ``_shards``; ``_health``.
 """
 
 from ._exact import CALIBRATION_QUERIES, CALIBRATION_TARGET, check_k, check_vectors, exact_search
 from ._faiss import faiss_module
+from ._feed import MARK_END, MARK_START, ArticleRow, EventRow, SearchHit
 from ._files import atomic_file, fsync_dir, write_file_atomic
 from ._health import HealthReport, Issue, RebuildReport, check_store, rebuild_store
 from ._index import VectorIndex, index_ids
@@ -42,10 +44,15 @@ __all__ = [
     "INDEX_KINDS",
     "IVF_MIN_VECTORS",
     "LEVELS",
+    "MARK_END",
+    "MARK_START",
+    "ArticleRow",
+    "EventRow",
     "HealthReport",
     "Issue",
     "PassageRow",
     "RebuildReport",
+    "SearchHit",
     "ShardLayout",
     "ShardedIndex",
     "Store",

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import ModelMismatchError, StoreError, StoreLockedError, StoreNotFoundError
 from ..records import Segmented
+from ._feed import FeedTables
 from ._indexes import StoreIndexes
 from ._labels import LabelTables
 from ._repairs import StoreRepairs
@@ -36,12 +37,13 @@ from ._sqlite import (
 )
 
 
-class Store(StoreIndexes, StoreRepairs, LabelTables):
+class Store(StoreIndexes, StoreRepairs, LabelTables, FeedTables):
     """A protocol_match store directory. Use :meth:`create` or :meth:`open`.
 
     The methods live in mixins by idea: reading (``_reads``), the index files
     (``_indexes``), health checks and repairs (``_repairs``), the label tables
-    (``_labels``); here are opening, locking and writing.
+    (``_labels``), search, events and summaries (``_feed``); here are opening, locking and
+    writing.
     """
 
     @classmethod
