@@ -8,7 +8,7 @@ from pathlib import PurePath
 
 from ..records import CompareReport, PassageResult, Template
 from ._assets import COMPARE_CSS, COMPARE_JS
-from ._html import e, json_script, page, slot_form_html
+from ._html import Shell, e, json_script, page, slot_form_html
 
 STATUSES = ("template", "reused", "novel")
 _STATUS_HELP = {
@@ -244,7 +244,11 @@ def _details_html(units: Sequence[PassageResult], text: str, info: dict[int, dic
 
 
 def render_compare_html(
-    report: CompareReport, *, templates: Sequence[Template] = (), title: str | None = None
+    report: CompareReport,
+    *,
+    templates: Sequence[Template] = (),
+    title: str | None = None,
+    shell: Shell | None = None,
 ) -> str:
     """A self-contained HTML page for one compared article.
 
@@ -252,6 +256,7 @@ def render_compare_html(
     clicking, hovering or focusing (Tab, arrow keys) a sentence shows its verdict, the
     template's slot form and the best matching passages in a side panel. ``templates``
     (e.g. ``corpus.templates()``) adds kind, support and dates to the templates shown.
+    ``shell``: what a host app puts around the page (see ``Shell``).
     """
     art = report.article
     name = title or art.title or (PurePath(art.origin).name if art.origin else None) or art.id
@@ -277,5 +282,10 @@ def render_compare_html(
         + _details_html(units, art.text, info)
     )
     return page(
-        f"{name} — protocol_match", COMPARE_CSS, body, COMPARE_JS, json_script(data, "pm-data")
+        f"{name} — protocol_match",
+        COMPARE_CSS,
+        body,
+        COMPARE_JS,
+        json_script(data, "pm-data"),
+        shell,
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..records import Template, TemplateMember
 from ._assets import TEMPLATES_CSS, TEMPLATES_JS
-from ._html import e, page, slot_form_html
+from ._html import Shell, e, page, slot_form_html
 from ._svg import Bar, bar_chart, month_range, timeline
 
 CHART_TOP = 15  # templates in the bar chart
@@ -176,14 +176,21 @@ def templates_body(templates: Sequence[Template], name: str) -> str:
     return "".join(parts)
 
 
-def render_templates_html(templates: Sequence[Template], *, title: str | None = None) -> str:
+def render_templates_html(
+    templates: Sequence[Template], *, title: str | None = None, shell: Shell | None = None
+) -> str:
     """A self-contained HTML page about the corpus's templates.
 
     Summary figures, a bar chart of the most reused templates, and a table with each
     template's slot form, support, first/last seen, a per-month timeline and examples.
-    Page chrome (datelines, bylines) sits in its own section and can be hidden.
+    Page chrome (datelines, bylines) sits in its own section and can be hidden. ``shell``:
+    what a host app puts around the page (see ``Shell``).
     """
     name = title or "Templates"
     return page(
-        f"{name} — protocol_match", TEMPLATES_CSS, templates_body(templates, name), TEMPLATES_JS
+        f"{name} — protocol_match",
+        TEMPLATES_CSS,
+        templates_body(templates, name),
+        TEMPLATES_JS,
+        shell=shell,
     )
