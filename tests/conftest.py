@@ -53,7 +53,7 @@ def store_000(tmp_path_factory, embedder) -> Path:
     from protocol_match.corpus import Corpus
 
     path = tmp_path_factory.mktemp("store000") / "store"
-    corpus = Corpus.open(path, create=True)
+    corpus = Corpus.open(path, create=True, backend="torch")
     corpus._embedder = embedder  # reuse the loaded model: same fingerprint, same vectors
     corpus.add([SEED_000])
     corpus.close()

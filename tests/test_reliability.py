@@ -56,7 +56,7 @@ def paragraphs() -> list[str]:
 def cached_store(tmp_path_factory, embedder, paragraphs) -> Path:
     """An empty store (no articles) whose vector cache holds every seed paragraph/sentence."""
     path = tmp_path_factory.mktemp("cached") / "store"
-    corpus = Corpus.open(path, create=True)
+    corpus = Corpus.open(path, create=True, backend="torch")
     corpus._embedder = embedder
     corpus.add(["\n\n".join(paragraphs)])
     corpus.close()

@@ -126,7 +126,7 @@ def beat(tmp_path_factory, embedder):
             seen.add(st)
             queries.append(a)
     path = tmp_path_factory.mktemp("beat") / "store"
-    corpus = Corpus.open(path, create=True)
+    corpus = Corpus.open(path, create=True, backend="torch")
     corpus._embedder = embedder
     corpus.add(corpus_arts)
     corpus.templates()

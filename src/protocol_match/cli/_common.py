@@ -163,3 +163,14 @@ def write_output(text: str, out: Path | None) -> None:
 
     with atomic_file(out) as fh:
         fh.write(text)
+
+
+def note_first_build(corpus: Any, console: Any) -> None:
+    """Say so when the store's fast model is about to be built (once per machine)."""
+    embedder = corpus.embedder
+    is_built = getattr(embedder, "is_built", None)
+    if is_built is not None and not is_built():
+        console.print(
+            f"First use on this machine: building the {corpus.store.meta.backend} model from "
+            "the bundled MiniLM (once, about 20 s; cached for every later run)."
+        )

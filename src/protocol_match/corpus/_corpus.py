@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from ..embed import BUNDLED_MODEL_NAME, Embedder, article_vector, load_embedder, text_key
+from ..embed import (
+    BUNDLED_MODEL_NAME,
+    DEFAULT_BACKEND,
+    Embedder,
+    article_vector,
+    load_embedder,
+    text_key,
+)
 from ..errors import InputError
 from ..ingest import article_from_text, looks_like_path, read_articles, segment
 from ..judge import (
@@ -45,6 +52,8 @@ from ._templates import Templates
 from ._verdicts import Verdicts
 
 STORE_ENV = "PROTOCOL_MATCH_STORE"
+# Nearest stored passages weighed per passage (the verdict model was fitted with as many).
+CANDIDATES = 50
 # Below this many stories the verdict model's story profile is mostly empty (it was fitted on
 # corpora of about a hundred articles): the plain match rule decides instead.
 SMALL_CORPUS = 10
@@ -75,6 +84,7 @@ class Corpus(Adding, Templates, Verdicts):
         self._verdict_model_arg: str | Path | None = None
         self._verdict_model = None
         self._grams_cache = None
+        self._tfidf_vectors = None
 
     @classmethod
     def open(
@@ -91,8 +101,9 @@ class Corpus(Adding, Templates, Verdicts):
         """Open the store at ``path`` (default: ``default_store_path()``).
 
         With ``create=True`` a missing store is created for ``model`` (default: the bundled
-        all-MiniLM-L6-v2) run by ``backend`` (default "torch"; "static" for ~100x faster
-        bulk indexing, see ``embed.load_embedder``). An existing store refuses a ``model``
+        all-MiniLM-L6-v2) run by ``backend`` (default "static": a model2vec model distilled
+        from it once per machine, ~100x faster and as accurate on real news; "torch" for the
+        full model; see ``embed.load_embedder``). An existing store refuses a ``model``
         or ``backend`` other than its own. ``verdict_model``: a verdict model file (JSON, as
         written by ``benchmarks/fit_verdicts.py``) instead of the one shipped with the package.
         """
@@ -112,14 +123,15 @@ class Corpus(Adding, Templates, Verdicts):
     ) -> Corpus:
         path = Path(path) if path is not None else default_store_path()
         if create and not store_exists(path):
-            embedder = load_embedder(model, device=device, backend=backend or "torch")
+            backend = backend or DEFAULT_BACKEND
+            embedder = load_embedder(model, device=device, backend=backend)
             store = Store.create(
                 path,
                 model=embedder.name,
                 fingerprint=embedder.fingerprint,
                 dimension=embedder.dimension,
                 index_kind=index_kind,
-                backend=backend or "torch",
+                backend=backend,
             )
             corpus = cls(store, model, device)
             corpus._embedder = embedder
@@ -181,7 +193,7 @@ class Corpus(Adding, Templates, Verdicts):
         add: bool = False,
         min_support: int | None = None,
         threshold: float | None = None,
-        k: int = 50,
+        k: int = CANDIDATES,
         nearest: int = 5,
     ) -> CompareReport:
         """Judge every paragraph and sentence of an article against the corpus.
@@ -245,7 +257,7 @@ class Corpus(Adding, Templates, Verdicts):
         return report
 
     def verdict_features(
-        self, text: str | Path | Article, *, k: int = 50
+        self, text: str | Path | Article, *, k: int = CANDIDATES
     ) -> dict[str, tuple[tuple[Passage, ...], np.ndarray]]:
         """The verdict model's input for each paragraph and sentence of an article: level ->
         (passages, feature rows in ``judge.FEATURES`` order). For fitting a model to

@@ -29,6 +29,8 @@ from ..store import Store
 # Document cosine from which a stored article counts as a copy of a new article (its own
 # story) when the new article is not in the store and no duplicate grouping covers it.
 COPY_COSINE = 0.95
+# TF-IDF vectors kept per level between compares (about 1 KB each).
+TFIDF_CACHE = 200_000
 
 
 class Verdicts:
@@ -39,6 +41,7 @@ class Verdicts:
     _verdict_model_arg: str | Path | None
     _verdict_model: VerdictModel | None
     _grams_cache: tuple[str, dict[str, GramStats]] | None
+    _tfidf_vectors: tuple[str, dict[str, dict[str, dict[int, float]]]] | None
 
     @property
     def verdict_model(self) -> VerdictModel:
@@ -62,6 +65,14 @@ class Verdicts:
             cache[level] = GramStats(saved[1], saved[2], saved[0]) if saved else GramStats.empty()
         return cache[level]
 
+    def _tfidf_cache(self, level: str) -> dict[str, dict[int, float]]:
+        """TF-IDF vectors of stored passage texts, kept while the gram statistics last
+        (formulas come back in every compare)."""
+        stamp = self.store.get_meta("templates_at_count") or ""
+        if self._tfidf_vectors is None or self._tfidf_vectors[0] != stamp:
+            self._tfidf_vectors = (stamp, {})
+        return self._tfidf_vectors[1].setdefault(level, {})
+
     def feature_rows(
         self,
         level: str,
@@ -74,12 +85,17 @@ class Verdicts:
         """One feature row per passage (``judge.FEATURES`` order), from each passage's
         candidates with their match scores (``judge.score_candidates``)."""
         grams = self.gram_stats(level)
-        vectors: dict[str, dict[int, float]] = {}
+        cache = self._tfidf_cache(level)
+        texts = {p.text for p in passages} | {c.text for cands in scored for _, c in cands}
+        missing = [t for t in texts if t not in cache]
+        for text, vec in zip(missing, grams.vectors(missing), strict=True):
+            cache[text] = vec
+        if len(cache) > TFIDF_CACHE:  # bounded: drop the oldest half
+            for key in list(cache)[: len(cache) // 2]:
+                del cache[key]
 
         def vec(text: str) -> dict[int, float]:
-            if text not in vectors:
-                vectors[text] = grams.vector(text)
-            return vectors[text]
+            return cache[text] if text in cache else grams.vector(text)
 
         rows = []
         for p, cands in zip(passages, scored, strict=True):

@@ -18,7 +18,7 @@ from ._base import (
     text_key,
 )
 from ._cache import cache_root
-from ._load import BACKENDS, FAST_KINDS, load_embedder, load_fast_embedder
+from ._load import BACKENDS, DEFAULT_BACKEND, FAST_KINDS, load_embedder, load_fast_embedder
 from ._onnx import OnnxEmbedder
 from ._static import StaticEmbedder
 from ._torch import (
@@ -30,6 +30,7 @@ from ._torch import (
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_BACKEND",
     "BUNDLED_MODEL_NAME",
     "FAST_KINDS",
     "Embedder",

@@ -10,6 +10,8 @@ from ._static import StaticEmbedder
 from ._torch import SentenceTransformerEmbedder
 
 BACKENDS = ("torch", "static", "onnx-int8")
+# What a new store uses unless told otherwise (README, "Fast by default").
+DEFAULT_BACKEND = "static"
 FAST_KINDS = ("onnx-int8", "static")
 
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..mining import is_chrome
-from ..records import Match, Passage, PassageResult, Status
+from ..records import Match, Passage, PassageResult, Span, Status
 from ..scoring import (
     DEFAULT_THRESHOLD,
     combine,
     containment,
-    content_profile,
+    content_keys,
     novel_spans,
     query_profile,
     shape,
@@ -74,7 +74,7 @@ def score_candidates(text: str, candidates: Sequence[Candidate]) -> list[tuple[f
     fold = shape if is_chrome(text) else str
     query = query_profile(fold(text))
     scored = [
-        (float(combine(c.cosine, containment(query, content_profile(fold(c.text))))), c)
+        (float(combine(float(c.cosine), containment(query, content_keys(fold(c.text))))), c)
         for c in candidates
     ]
     scored.sort(key=lambda sc: (-sc[0], sc[1].passage_id))
@@ -110,17 +110,6 @@ def judge(
     status: Status = "novel"
     template_id: int | None = None
     source: str | None = None
-    spans = ()
-    if matched:
-        # Align with the best match of each matched story: words most of them share are
-        # the formula, the rest are slot fills and new facts.
-        refs, seen = [], set()
-        for _, c in matched:
-            story = story_of.get(c.article_id, c.article_id)
-            if story not in seen:
-                seen.add(story)
-                refs.append(c.text)
-        spans = novel_spans(passage.text, refs[: settings.span_refs], offset=passage.start)
     stories = {story_of.get(c.article_id, c.article_id) for _, c in matched} - own
     if settings.small_corpus:
         # Too few stories for the model's story profile (it was fitted on corpora of about a
@@ -142,6 +131,17 @@ def judge(
         # Copied from a specific earlier story (syndication), not a formula of many stories.
         status = "reused"
         source = matched[0][1].article_id
+    spans: tuple[Span, ...] = ()
+    if matched and status != "novel":
+        # Align with the best match of each matched story: words most of them share are
+        # the formula, the rest are slot fills and new facts.
+        refs, seen = [], set()
+        for _, c in matched:
+            story = story_of.get(c.article_id, c.article_id)
+            if story not in seen:
+                seen.add(story)
+                refs.append(c.text)
+        spans = novel_spans(passage.text, refs[: settings.span_refs], offset=passage.start)
     matches = tuple(to_match(s, c) for s, c in scored[: settings.max_matches])
     return PassageResult(
         passage=passage,

@@ -69,13 +69,21 @@ class GramStats:
 
     def vector(self, text: str) -> dict[int, float]:
         """The L2-normalized sublinear TF-IDF vector of ``text`` (bucket -> weight)."""
-        tf = Counter(gram_hashes(text))
-        if not tf:
-            return {}
-        keys = list(tf)
-        weights = (1.0 + np.log(np.fromiter(tf.values(), float))) * self.idf(keys)
-        norm = float(np.linalg.norm(weights)) or 1.0
-        return {k: float(w) / norm for k, w in zip(keys, weights, strict=True)}
+        return self.vectors([text])[0]
+
+    def vectors(self, texts: Sequence[str]) -> list[dict[int, float]]:
+        """:meth:`vector` of many texts, with one frequency lookup for all of them."""
+        tfs = [Counter(gram_hashes(t)) for t in texts]
+        keys = np.fromiter((k for tf in tfs for k in tf), np.uint32)
+        tf_counts = np.fromiter((c for tf in tfs for c in tf.values()), np.float64)
+        weights = (1.0 + np.log(tf_counts)) * self.idf(keys)
+        out, pos = [], 0
+        for tf in tfs:
+            w = weights[pos : pos + len(tf)]
+            pos += len(tf)
+            norm = float(np.sqrt(w @ w)) or 1.0
+            out.append(dict(zip(tf, (w / norm).tolist(), strict=True)))
+        return out
 
 
 def tfidf_cosine(a: dict[int, float], b: dict[int, float]) -> float:

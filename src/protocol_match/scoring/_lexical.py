@@ -9,6 +9,7 @@ spelling and stemming. Pure functions over strings.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
@@ -65,14 +66,22 @@ def word_weight(word: str) -> float:
     return min(6.0, max(0.5, 7.0 - zipf)) if zipf > 0 else 6.0
 
 
-def tokens(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, word) of every word of ``text``."""
-    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+@lru_cache(maxsize=100_000)
+def tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, word) of every word of ``text`` (cached: compare tokenizes the same
+    stored candidates for the match score, the TF-IDF view and the novel spans)."""
+    return tuple((m.start(), m.end(), m.group()) for m in _WORD.finditer(text))
 
 
 def content_profile(text: str) -> dict[str, float]:
     """Stem -> weight for the content words of ``text`` (a fresh dict the caller may keep)."""
     return dict(_profile_items(text))
+
+
+@lru_cache(maxsize=100_000)
+def content_keys(text: str) -> frozenset[str]:
+    """The stems of ``content_profile(text)``: what ``containment`` looks up (cached)."""
+    return frozenset(s for s, _ in _profile_items(text))
 
 
 @lru_cache(maxsize=50_000)
@@ -113,7 +122,7 @@ def _query_items(text: str) -> tuple[tuple[str, float], ...]:
     return tuple(prof.items())
 
 
-def containment(query: dict[str, float], candidate: dict[str, float]) -> float:
+def containment(query: dict[str, float], candidate: Container[str]) -> float:
     """Weighted share of the query's content words found in the candidate, in [0, 1]."""
     total = sum(query.values())
     if total <= 0:

@@ -15,4 +15,6 @@ DEFAULT_THRESHOLD = 0.62
 
 def combine(semantic, lexical):  # noqa: ANN001, ANN201 - floats or arrays alike
     """Match score in [0, 1] from cosine similarity and lexical containment."""
+    if isinstance(semantic, float) and isinstance(lexical, float):  # the per-candidate path
+        return 0.5 * (min(1.0, max(0.0, semantic)) + min(1.0, max(0.0, lexical)))
     return 0.5 * (np.clip(semantic, 0.0, 1.0) + np.clip(lexical, 0.0, 1.0))
