@@ -3,8 +3,8 @@
 ``protocol-match`` (``cli``, entry point ``main``): ``index`` (``_index``); ``compare``,
 ``templates``, ``similar``, ``duplicates``, ``stats`` (``_query``); ``check`` and
 ``rebuild`` (``_health``); ``teach``, ``review`` and the template verdicts (``_teach``);
-shared options, errors and output in ``_common``. Everything heavier than click is
-imported inside the commands, so ``--help`` stays fast.
+``serve`` and ``watch`` (``_live``); shared options, errors and output in ``_common``.
+Everything heavier than click is imported inside the commands, so ``--help`` stays fast.
 """
 
 from ._main import cli, main

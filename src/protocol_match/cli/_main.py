@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from . import _health, _teach
+from . import _health, _live, _teach
 from ._common import STORE_HELP, State
 from ._index import index
 from ._query import compare, duplicates, similar, stats, templates
@@ -38,6 +38,7 @@ for _command in (index, compare, templates, similar, duplicates, stats):
     cli.add_command(_command)
 _health.register(cli)
 _teach.register(cli)
+_live.register(cli)
 
 
 def main() -> None:

@@ -241,12 +241,15 @@ class FeedTables(StoreReads):
             )
 
     # ------------------------------------------------------------ events
-    def add_event(self, kind: str, key: str, data: dict[str, Any]) -> int | None:
-        """Record an event; None when one of this kind and key was recorded before."""
+    def add_event(
+        self, kind: str, key: str, data: dict[str, Any], at: float | None = None
+    ) -> int | None:
+        """Record an event (at ``at``, default now); None when one of this kind and key was
+        recorded before."""
         with self._conn:
             cur = self._conn.execute(
                 "INSERT OR IGNORE INTO events (at, kind, key, data) VALUES (?, ?, ?, ?)",
-                (time.time(), kind, key, json.dumps(data, ensure_ascii=False)),
+                (at or time.time(), kind, key, json.dumps(data, ensure_ascii=False)),
             )
         return int(cur.lastrowid) if cur.rowcount else None
 

@@ -1,0 +1,119 @@
+"""Taking in one arriving article: compare it with the store, add it, record its events.
+
+The order makes a kill at any moment harmless: the article is compared, then added (one
+transaction), then its template events are recorded, then its ``article`` event, which marks
+it done. After a restart an article already stored without its ``article`` event is compared
+again (as a stored article, never against itself) and reported; one with it is skipped.
+Events already recorded are not recorded again (``Store.add_event`` is unique per key).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..records import Article, CompareReport
+from ._events import TemplateTracker, article_event, event_json, story_group, summary_of
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """How ``watch`` reports and when it mines again."""
+
+    alert_novelty: float | None = None  # print only articles at least this novel
+    min_support: int | None = None  # stories a template needs (default: the store's)
+    mine_every: int = 50  # mine again after this many new articles, once idle (0: never)
+    settle_s: float = 0.05  # a file must keep its size this long before it is read
+
+
+class Arrivals:
+    """Compares, adds and reports arriving articles on an open ``Corpus``.
+
+    Turns the corpus's ``auto_mine`` off: templates are mined again by :meth:`mine_if_due`
+    (after ``mine_every`` new articles), not on the first compare after each article.
+    """
+
+    def __init__(self, corpus: Any, settings: WatchSettings | None = None) -> None:
+        self.corpus = corpus
+        self.settings = settings or WatchSettings()
+        corpus.auto_mine = False
+        corpus.store.ensure_feed_tables()
+        self.tracker = TemplateTracker()
+        self.since_mining = 0
+
+    def take(self, article: Article) -> list[dict[str, Any]]:
+        """Take one article in; returns the events recorded for it (JSON form), none when it
+        was reported before."""
+        return self.take_report(article)[1]
+
+    def take_report(self, article: Article) -> tuple[CompareReport | None, list[dict[str, Any]]]:
+        """:meth:`take`, also returning the comparison (None when reported before)."""
+        store = self.corpus.store
+        stored = bool(store.existing_ids([article.id]))
+        if stored and store.has_event("article", article.id):
+            return None, []
+        params = self.corpus.params(self.settings.min_support, None)
+        report: CompareReport = self.corpus.compare(
+            article, min_support=params["min_support"], threshold=params["threshold"]
+        )
+        if not stored:
+            added = self.corpus.add([article]).added
+            self.since_mining += added
+        return report, self.record(report)
+
+    def record(self, report: CompareReport) -> list[dict[str, Any]]:
+        """Record the events of a compared article that is now in the store."""
+        store = self.corpus.store
+        params = self.corpus.params(self.settings.min_support, None)
+        stories = self.corpus.stories()
+        own = self.corpus.own_stories(report.article.id, False, stories, report.nearest)
+        self.tracker.refresh(self.corpus)
+        found = self.tracker.events(
+            report,
+            stories=stories,
+            own=own,
+            threshold=params["threshold"],
+            min_support=params["min_support"],
+        )
+        story = story_group(self.corpus, report)
+        data = article_event(report, story, self.settings.alert_novelty)
+        found.append(("article", report.article.id, data))
+        out = []
+        for kind, key, payload in found:
+            at = time.time()
+            event_id = store.add_event(kind, key, payload, at)
+            if event_id is not None:
+                out.append(event_json(event_id, at, kind, payload))
+        store.save_summary(report.article.id, report.novelty, summary_of(data))
+        return out
+
+    def undelivered(self) -> list[dict[str, Any]]:
+        """Events recorded but not yet printed (a kill came in between), oldest first."""
+        return [
+            event_json(e.id, e.at, e.kind, e.data)
+            for e in self.corpus.store.events(undelivered=True, limit=1_000_000)
+        ]
+
+    def delivered(self, events: list[dict[str, Any]]) -> None:
+        self.corpus.store.mark_delivered(e["id"] for e in events)
+
+    def mine_if_due(self, progress: Callable[[str], None] | None = None) -> bool:
+        """Mine the templates again when ``mine_every`` articles arrived since; returns
+        whether it did."""
+        every = self.settings.mine_every
+        if every <= 0 or self.since_mining < every:
+            return False
+        if progress:
+            progress(f"mining templates again ({self.since_mining} new articles)")
+        self.corpus.templates(min_support=self.settings.min_support, refresh=True)
+        self.since_mining = 0
+        return True
+
+    def wants(self, event: dict[str, Any]) -> bool:
+        """Whether ``event`` is printed under ``alert_novelty``: every template event, and the
+        articles at least that novel."""
+        if event["event"] != "article" or self.settings.alert_novelty is None:
+            return True
+        return bool(event["alert"])
