@@ -58,6 +58,8 @@ CREATE INDEX IF NOT EXISTS articles_date ON articles (date);
 # Marks around the matched words in search snippets: control characters that normalized
 # article text never holds, so the caller can escape the text and then mark the matches.
 MARK_START, MARK_END = "\x02", "\x03"
+# An article's day for the list: its date, else the day it arrived in the store.
+_DAY = "COALESCE(a.date, date(a.added_at, 'unixepoch'))"
 
 
 @dataclass(frozen=True)
@@ -141,17 +143,18 @@ class FeedTables(StoreReads):
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[ArticleRow], int]:
-        """Articles newest first (by date, then arrival) matching the filters, and how many
-        match in all. A novelty filter keeps only articles that have a summary."""
+        """Articles newest first matching the filters, and how many match in all. An article
+        without a date is dated by its arrival in the store. A novelty filter keeps only
+        articles that have a summary."""
         where, params = [], []
         if source:
             where.append("a.source = ?")
             params.append(source)
         if date_from:
-            where.append("a.date >= ?")
+            where.append(f"{_DAY} >= ?")
             params.append(date_from)
         if date_to:
-            where.append("a.date <= ?")
+            where.append(f"{_DAY} <= ?")
             params.append(date_to + "\uffff")  # the whole day of a date-time
         if novelty_min is not None:
             where.append("s.novelty >= ?")
@@ -169,8 +172,8 @@ class FeedTables(StoreReads):
         total = int(self._conn.execute("SELECT COUNT(*)" + base, params).fetchone()[0])
         rows = self._conn.execute(
             "SELECT a.rowid, a.id, a.date, a.source, a.title, a.origin, a.added_at, "
-            "length(a.text), s.novelty, s.data" + base + " ORDER BY a.date IS NULL, a.date DESC, "
-            "a.rowid DESC LIMIT ? OFFSET ?",
+            "length(a.text), s.novelty, s.data" + base + f" ORDER BY {_DAY} DESC, a.rowid DESC "
+            "LIMIT ? OFFSET ?",
             (*params, int(limit), int(offset)),
         ).fetchall()
         out = [ArticleRow(*r[:9], json.loads(r[9]) if r[9] else None) for r in rows]
