@@ -34,7 +34,7 @@ def _client(store: Path, base_url: str = LOCAL, **kw):  # noqa: ANN202
 
     from protocol_match.serve import ServeSettings, create_app
 
-    settings = ServeSettings.make(store, backfill=False, workers=1, **kw)
+    settings = ServeSettings.make(store, backfill=False, workers=0, **kw)
     return TestClient(create_app(settings), base_url=base_url), settings
 
 

@@ -53,7 +53,8 @@ def store(tmp_path, static_embedder) -> Path:
 def _serve(store: Path, **kw):  # noqa: ANN202
     from protocol_match.serve import ServerThread, ServeSettings
 
-    return ServerThread(ServeSettings.make(store, port=0, backfill=False, workers=2, **kw))
+    # one compute process: the article pages are compared there, as in `serve`
+    return ServerThread(ServeSettings.make(store, port=0, backfill=False, workers=1, **kw))
 
 
 def test_label_a_sentence_reject_a_template_and_no_script_runs(browser, store) -> None:

@@ -32,10 +32,11 @@ def register(group: click.Group) -> None:
 )
 @click.option(
     "--workers",
-    type=click.IntRange(1, 8),
+    type=click.IntRange(0, 8),
     default=2,
     show_default=True,
-    help="Threads that read the store (each holds its own copy of the indexes).",
+    help="Processes that compare articles (each holds its own copy of the indexes; 0: "
+    "compare on the app's threads).",
 )
 @click.option(
     "--no-backfill",
@@ -116,6 +117,8 @@ def watch(ctx: click.Context, source: str, store: Path | None, **kw: Any) -> Non
         )
         with Corpus.open(store_path(ctx, store), create=True, backend=kw["backend"]) as corpus:
             arrivals = Arrivals(corpus, settings)
+            if corpus.store.count("article"):
+                arrivals.warm()
             if folder is None:
                 n = watch_stream(arrivals, sys.stdin, _print_event, note)
                 note(f"stdin ended: {n} lines taken in.")

@@ -9,11 +9,10 @@ from fastapi import Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
-from ..learn import Label, load_labels, propose
+from ..learn import Label, load_labels
 from ..report import to_json
+from . import _jobs as jobs
 from ._views import (
-    add_labels,
-    compare_job,
     fts_query,
     set_verdict,
     template_detail,
@@ -54,8 +53,8 @@ def add_api(app: Any) -> None:
 
     from ._views import list_filters, listing
 
-    def pool(fn: Any) -> Any:
-        return app.state.pool.call(fn)
+    def pool(fn: Any, *args: Any, heavy: bool = False) -> Any:
+        return app.state.pool.call(fn, *args, heavy=heavy)
 
     def raw(text: str) -> Response:
         return Response(text, media_type="application/json")
@@ -83,16 +82,13 @@ def add_api(app: Any) -> None:
 
     @app.get("/api/articles/{article_id}", summary="One stored article compared (compare/1)")
     async def api_article(article_id: str) -> Response:
-        from ._views import compare_stored
-
-        report, _ = await pool(lambda c: compare_stored(c, article_id))
-        return raw(to_json("compare", report))
+        return raw(await pool(jobs.article_json, article_id, heavy=True))
 
     @app.post("/api/compare", summary="Compare a new article (compare/1); add=true stores it")
     async def api_compare(body: CompareIn) -> Response:
         fields = {"date": body.date, "source": body.source, "title": body.title}
-        report, _ = await pool(lambda c: compare_job(c, body.text, fields, body.add))
-        return raw(to_json("compare", report))
+        _, doc = await pool(jobs.compare_new, body.text, fields, body.add, None, heavy=True)
+        return raw(doc)
 
     @app.get("/api/search", summary='Paragraphs matching words or "phrases" (full text)')
     async def api_search(q: str, limit: int = Query(50, ge=1, le=500)) -> JSONResponse:
@@ -155,14 +151,11 @@ def add_api(app: Any) -> None:
         labels = [
             Label(i.text.strip(), i.label, i.template or None, i.article_id or None) for i in items
         ]
-        return JSONResponse(_doc("labelled", await pool(lambda c: add_labels(c, labels))))
+        return JSONResponse(_doc("labelled", await pool(jobs.labels, labels, heavy=True)))
 
     @app.get("/api/review", summary="The passages whose label helps most (as `review`)")
     async def api_review(n: int = Query(20, ge=1, le=200)) -> JSONResponse:
-        items = await pool(lambda c: propose(c, n))
-        rows = [{**i.to_label_line(), "level": i.level, "probability": i.probability}
-                for i in items]  # fmt: skip
-        return JSONResponse(_doc("review", {"items": rows}))
+        return JSONResponse(_doc("review", {"items": await pool(jobs.review, n, heavy=True)}))
 
     @app.get("/api/events", summary="What came in: watch and web events after an id")
     async def api_events(after: int = 0, limit: int = Query(100, ge=1, le=1000)) -> JSONResponse:
@@ -182,10 +175,7 @@ def add_api(app: Any) -> None:
         if running is not None and not running.done():
             return JSONResponse({"started": False, "message": "Mining is already running."})
 
-        def mine(corpus: Any) -> int:
-            return len(corpus.templates(refresh=True, wait=False))
-
-        app.state.mining = app.state.pool.submit(mine)
+        app.state.mining = app.state.pool.submit(jobs.mine, heavy=True)
         return JSONResponse(
             {"started": True, "message": "Mining in the background; reload the page when done."}
         )

@@ -7,13 +7,13 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from .. import __version__
 from ..errors import InputError, ProtocolMatchError, StoreLockedError
 from ._assets import APP_CSS, APP_JS
-from ._pool import Backfill, CorpusPool
+from ._pool import Backfill, Workers
 from ._security import Guard
 from ._settings import ServeSettings
 from ._views import Busy
@@ -56,7 +56,7 @@ def error_status(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
-def create_app(settings: ServeSettings, pool_factory: Callable[[], CorpusPool] | None = None):  # noqa: ANN201
+def create_app(settings: ServeSettings):  # noqa: ANN201
     """The web app over ``settings.store`` (see the package docstring)."""
     from fastapi import FastAPI, Request
     from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -67,14 +67,14 @@ def create_app(settings: ServeSettings, pool_factory: Callable[[], CorpusPool] |
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = pool_factory() if pool_factory else CorpusPool(settings.store, settings.workers)
+        pool = Workers(settings.store, threads=2, processes=settings.workers)
         pool.submit(lambda c: c.store.ensure_feed_tables()).result()
         app.state.pool = pool
         backfill = None
         if settings.backfill:
-            from ._views import backfill_one
+            from ._jobs import backfill as backfill_job
 
-            backfill = Backfill(pool, backfill_one)
+            backfill = Backfill(pool, backfill_job)
             backfill.start()
         try:
             yield

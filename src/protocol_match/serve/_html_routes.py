@@ -7,11 +7,10 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ..report import render_compare_html, render_templates_html
+from ..report import render_templates_html
+from . import _jobs as jobs
 from . import _pages as pages
 from ._views import (
-    compare_job,
-    compare_stored,
     list_filters,
     listing,
     stamp,
@@ -38,17 +37,12 @@ def add_pages(app: Any) -> None:
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article(article_id: str) -> HTMLResponse:
-        def render(corpus: Any) -> str:
-            key = ("article", article_id, stamp(corpus))
-            hit = app.state.cache.get(key)
-            if hit is not None:
-                return hit
-            report, labels = compare_stored(corpus, article_id)
-            found, _ = templates_now(corpus)
-            sh = pages.shell(token, "/", pages.article_top(article_id, labels))
-            return app.state.cache.put(key, render_compare_html(report, templates=found, shell=sh))
-
-        return HTMLResponse(await app.state.pool.call(render))
+        pool = app.state.pool
+        hit = app.state.cache.get(("article", article_id, await pool.call(stamp)))
+        if hit is not None:
+            return HTMLResponse(hit)
+        st, html = await pool.call(jobs.article_page, article_id, token, heavy=True)
+        return HTMLResponse(app.state.cache.put(("article", article_id, st), html))
 
     @app.get("/templates", response_class=HTMLResponse, include_in_schema=False)
     async def templates() -> HTMLResponse:
@@ -103,23 +97,17 @@ def add_pages(app: Any) -> None:
         fields = {k: str(form.get(k) or "") or None for k in ("date", "source", "title")}
         add = bool(form.get("add"))
         try:
-            report, _ = await app.state.pool.call(lambda c: compare_job(c, text, fields, add))
+            new_id, html = await app.state.pool.call(
+                jobs.compare_new, text, fields, add, token, heavy=True
+            )
         except ValueError as exc:
             body = pages.compare_form(token, str(exc))
             return HTMLResponse(
                 pages.app_page("Compare", body, pages.shell(token, "/compare")), 400
             )
         if add:
-            target = "/articles/" + quote(report.article.id, safe="")
-            return RedirectResponse(target, status_code=303)
-
-        def render(corpus: Any) -> str:
-            found, _ = templates_now(corpus)
-            return render_compare_html(
-                report, templates=found, shell=pages.shell(token, "/compare")
-            )
-
-        return HTMLResponse(await app.state.pool.call(render))
+            return RedirectResponse("/articles/" + quote(new_id, safe=""), status_code=303)
+        return HTMLResponse(html)
 
     @app.get("/review", response_class=HTMLResponse, include_in_schema=False)
     async def review() -> HTMLResponse:

@@ -1,10 +1,12 @@
-"""The threads that use the store: each opens its own ``Corpus`` (SQLite connections and
-FAISS indexes belong to the thread that opened them) and takes jobs from one queue.
+"""Who uses the store: threads for the light requests (lists, search, templates, events),
+each with its own ``Corpus`` (SQLite connections belong to the thread that opened them),
+and compute processes for the heavy ones (``_jobs``: comparing, fitting, review), each
+with its own ``Corpus``, so a compare in progress never holds a list behind Python's lock.
 
-A job is a function of the corpus; requests await it. ``auto_mine`` is off in every
-worker: pages use the templates of the last mining and never mine on a request (the
-templates page offers to mine again). When the app is idle, a background job compares the
-newest articles that have no summary yet, so the article list fills its novelty column.
+A job is a function of the corpus; requests await it. ``auto_mine`` is off everywhere:
+pages use the templates of the last mining and never mine on a request (the templates page
+offers to mine again). When the app is idle, a background job compares the newest articles
+that have no summary yet, so the article list fills its novelty column.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import multiprocessing
 import queue
 import threading
 import time
@@ -104,10 +107,70 @@ class CorpusPool:
             t.join(timeout=10)
 
 
+_CHILD: dict[str, Any] = {}  # the compute process's corpus
+
+
+def _child_init(path: str) -> None:
+    from ..corpus import Corpus
+
+    corpus = Corpus.open(path)
+    corpus.auto_mine = False
+    _CHILD["corpus"] = corpus
+
+
+def _child_run(fn: Callable[..., T], args: tuple) -> T:
+    return fn(_CHILD["corpus"], *args)
+
+
+class Workers:
+    """Light jobs on ``threads`` threads, heavy ones on ``processes`` compute processes (on
+    the threads when 0: tests, small stores)."""
+
+    def __init__(self, path: Path, threads: int = 1, processes: int = 2) -> None:
+        self.light = CorpusPool(path, threads)
+        self.heavy: concurrent.futures.ProcessPoolExecutor | None = None
+        self._in_flight = 0
+        if processes > 0:
+            self.heavy = concurrent.futures.ProcessPoolExecutor(
+                processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_child_init,
+                initargs=(str(path),),
+            )
+
+    def submit(self, fn: Callable[..., T], *args: Any, heavy: bool = False) -> Any:
+        """Run ``fn(corpus, *args)``; returns a ``concurrent.futures.Future``."""
+        if heavy and self.heavy is not None:
+            future = self.heavy.submit(_child_run, fn, args)
+            self._in_flight += 1
+            future.add_done_callback(self._done)
+            return future
+        return self.light.submit(lambda corpus: fn(corpus, *args))
+
+    def _done(self, _future: Any) -> None:
+        self._in_flight -= 1
+
+    async def call(self, fn: Callable[..., T], *args: Any, heavy: bool = False) -> T:
+        """:meth:`submit`, awaited without blocking the event loop."""
+        self.light.last_request = time.monotonic()
+        try:
+            return await asyncio.wrap_future(self.submit(fn, *args, heavy=heavy))
+        finally:
+            self.light.last_request = time.monotonic()
+
+    def idle(self) -> bool:
+        return self._in_flight == 0 and self.light.idle()
+
+    def close(self) -> None:
+        if self.heavy is not None:
+            self.heavy.shutdown(wait=True, cancel_futures=True)
+        self.light.close()
+
+
 class Backfill:
     """Compares, while the app is idle, the newest articles without a summary."""
 
-    def __init__(self, pool: CorpusPool, job: Callable[[Any], bool]) -> None:
+    def __init__(self, pool: Workers, job: Callable[[Any], bool]) -> None:
         self.pool = pool
         self.job = job  # corpus -> whether there may be more to do
         self.stop = threading.Event()
@@ -121,7 +184,7 @@ class Backfill:
             if not self.pool.idle():
                 continue
             try:
-                more = self.pool.submit(self.job).result()
+                more = self.pool.submit(self.job, heavy=True).result()
             except Exception as exc:  # keep serving; the list just lacks a figure
                 log.warning("background compare failed: %s", exc)
                 more = True

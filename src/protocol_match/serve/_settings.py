@@ -26,7 +26,7 @@ class ServeSettings:
     token: str = ""
     token_required: bool = False
     token_given: bool = False
-    workers: int = 2
+    workers: int = 2  # compute processes for compares (0: on the app's threads)
     backfill: bool = True
 
     @classmethod
@@ -44,8 +44,8 @@ class ServeSettings:
             raise ValueError(f"--port must be 0-65535, not {port}")
         if token is not None and len(token) < 8:
             raise ValueError("--token must be at least 8 characters")
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
+        if workers < 0:
+            raise ValueError("workers must be 0 or more")
         return cls(
             store=Path(store),
             host=host,

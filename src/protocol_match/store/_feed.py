@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS article_summaries (
     data TEXT NOT NULL,
     at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS articles_date ON articles (date);
+CREATE INDEX IF NOT EXISTS articles_day ON articles (COALESCE(date, date(added_at, 'unixepoch')));
 """
 # Marks around the matched words in search snippets: control characters that normalized
 # article text never holds, so the caller can escape the text and then mark the matches.
@@ -169,7 +169,10 @@ class FeedTables(StoreReads):
             params.extend(article_ids)
         sql_where = (" WHERE " + " AND ".join(where)) if where else ""
         base = " FROM articles a LEFT JOIN article_summaries s ON s.article = a.id" + sql_where
-        total = int(self._conn.execute("SELECT COUNT(*)" + base, params).fetchone()[0])
+        if where:
+            total = int(self._conn.execute("SELECT COUNT(*)" + base, params).fetchone()[0])
+        else:
+            total = self.count("article")  # remembered until the store changes
         rows = self._conn.execute(
             "SELECT a.rowid, a.id, a.date, a.source, a.title, a.origin, a.added_at, "
             "length(a.text), s.novelty, s.data" + base + f" ORDER BY {_DAY} DESC, a.rowid DESC "
@@ -255,6 +258,30 @@ class FeedTables(StoreReads):
                 (at or time.time(), kind, key, json.dumps(data, ensure_ascii=False)),
             )
         return int(cur.lastrowid) if cur.rowcount else None
+
+    def record_events(
+        self,
+        events: Sequence[tuple[str, str, dict[str, Any]]],
+        summary: tuple[str, float, dict[str, Any]] | None = None,
+    ) -> list[tuple[int, float] | None]:
+        """Record (kind, key, data) events and an article summary in one transaction: all
+        of them or none. Returns (id, time) per event, None for one recorded before."""
+        out: list[tuple[int, float] | None] = []
+        with self._conn:
+            for kind, key, data in events:
+                at = time.time()
+                cur = self._conn.execute(
+                    "INSERT OR IGNORE INTO events (at, kind, key, data) VALUES (?, ?, ?, ?)",
+                    (at, kind, key, json.dumps(data, ensure_ascii=False)),
+                )
+                out.append((int(cur.lastrowid), at) if cur.rowcount else None)
+            if summary is not None:
+                article, novelty, data = summary
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO article_summaries VALUES (?, ?, ?, ?)",
+                    (article, float(novelty), json.dumps(data, ensure_ascii=False), time.time()),
+                )
+        return out
 
     def has_event(self, kind: str, key: str) -> bool:
         row = self._conn.execute(

@@ -1,15 +1,15 @@
 """Taking in one arriving article: compare it with the store, add it, record its events.
 
 The order makes a kill at any moment harmless: the article is compared, then added (one
-transaction), then its template events are recorded, then its ``article`` event, which marks
-it done. After a restart an article already stored without its ``article`` event is compared
-again (as a stored article, never against itself) and reported; one with it is skipped.
-Events already recorded are not recorded again (``Store.add_event`` is unique per key).
+transaction), then its events — template events, then the ``article`` event that marks it
+done — and its summary are recorded (one more transaction). After a restart an article
+already stored without its ``article`` event is compared again (as a stored article, never
+against itself) and reported; one with it is skipped. Events already recorded are not
+recorded again (unique per kind and key).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -79,15 +79,27 @@ class Arrivals:
         )
         story = story_group(self.corpus, report)
         data = article_event(report, story, self.settings.alert_novelty)
+        # The article event last: it marks the article done. One transaction with the
+        # template events and the summary, so a kill leaves all of them or none.
         found.append(("article", report.article.id, data))
-        out = []
-        for kind, key, payload in found:
-            at = time.time()
-            event_id = store.add_event(kind, key, payload, at)
-            if event_id is not None:
-                out.append(event_json(event_id, at, kind, payload))
-        store.save_summary(report.article.id, report.novelty, summary_of(data))
-        return out
+        summary = (report.article.id, report.novelty, summary_of(data))
+        recorded = store.record_events(found, summary)
+        return [
+            event_json(got[0], got[1], kind, payload)
+            for (kind, _key, payload), got in zip(found, recorded, strict=True)
+            if got is not None
+        ]
+
+    def warm(self) -> None:
+        """Load the model, the indexes, the templates and the story groups now, so the first
+        article is reported as fast as the next ones."""
+        corpus = self.corpus
+        corpus.embedder.encode(["warm up"])
+        for level in ("paragraph", "sentence", "article"):
+            corpus.store.index(level)
+        corpus.templates_for_compare(self.settings.min_support, None)
+        corpus.stories()
+        self.tracker.refresh(corpus)
 
     def undelivered(self) -> list[dict[str, Any]]:
         """Events recorded but not yet printed (a kill came in between), oldest first."""
