@@ -38,12 +38,16 @@ class Adding:
         progress: ProgressFn | None = None,
         batch_size: int = 256,
         wait: bool = True,
+        save_indexes: bool = True,
         **read_options: Any,
     ) -> AddResult:
         """Index articles: paths (files, folders, "-"), ``Article`` objects or article texts.
 
         Articles already in the store are skipped. Each batch of ``batch_size`` articles is
         committed in one transaction, so an interruption keeps every finished batch.
+        ``save_indexes=False`` leaves the index files to a later ``store.save_indexes()``
+        (``watch`` saves when its folder is quiet); a crash in between costs a rebuild of
+        the stale files when the store is next opened, never a wrong answer.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -59,7 +63,8 @@ class Adding:
                     batch = []
             if batch:
                 self._add_batch(batch, totals, skipped_ids, progress)
-            self.store.save_indexes()
+            if save_indexes:
+                self.store.save_indexes()
         self._template_cache = None
         return AddResult(
             added=totals["added"],

@@ -315,6 +315,7 @@ def compare_job(
         return with_labels(corpus, corpus.compare(article))[0], []
     arrivals = arrivals_for(corpus)
     report, events = arrivals.take_report(article)
+    arrivals.save()  # other processes read the index files
     arrivals.delivered(events)
     if report is None:  # already in the store and reported: compare it as stored
         report = corpus.compare(article)

@@ -79,10 +79,12 @@ class FolderWatch:
                 paths = sorted(set(paths) | set(self._scan()))
                 rescanned = True
             self.take_files(p for p in paths if wanted(p))
-            if not changes:
+            if not changes:  # quiet: catch up on the index files, mine when due
+                self.arrivals.save()
                 self.arrivals.mine_if_due(self.note)
             if deadline is not None and time.monotonic() > deadline:
                 break
+        self.arrivals.save()
 
     def _scan(self) -> list[Path]:
         files = [p for p in self.folder.rglob("*") if p.is_file() and wanted(p)]
@@ -125,8 +127,9 @@ def watch_stream(arrivals: Arrivals, stream: TextIO, emit: Emit, note: Note | No
             continue
         deliver(arrivals, arrivals.take(article), emit)
         taken += 1
-        if arrivals.mine_if_due(note):
-            continue
+        arrivals.save(older_than_s=2.0)
+        arrivals.mine_if_due(note)
+    arrivals.save()
     return taken
 
 
