@@ -121,6 +121,9 @@ def test_labels_and_verdicts_as_teach_writes_them(store, tmp_path) -> None:
         assert named[tid] == "views"
         assert _post(client, settings, f"/api/templates/{tid}/reject").status_code == 200
         assert tid not in {t["id"] for t in client.get("/api/templates").json()["items"]}
+        queue = client.get("/api/review", params={"n": 3}).json()
+        assert queue["schema"] == "protocol_match.review/1" and 0 < len(queue["items"]) <= 3
+        assert all(i["label"] == "?" and i["text"] for i in queue["items"])
     out = tmp_path / "labels.jsonl"
     result = CliRunner().invoke(cli, ["teach", "--store", str(store), "--export", str(out)])
     assert result.exit_code == 0, result.output

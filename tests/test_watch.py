@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from protocol_match.watch import passes_alert
+
 from .conftest import ROOT
 from .live_data import arrivals, build_store
 
@@ -87,6 +89,28 @@ def test_files_dropped_one_by_one_give_the_expected_events(live_store, tmp_path)
     # Each event is printed once, in the order recorded; every article under a second.
     assert [e["id"] for e in events] == sorted({e["id"] for e in events})
     assert max(articles) < 5.0  # generous for a loaded CI machine; the benchmark measures
+    # --alert-novelty 0.8 prints the weather article and the template events only.
+    shown = [e for e in events if passes_alert(e, 0.8)]
+    assert [e for e in shown if e["event"] == "article"] == [weather]
+    assert len(shown) == len(events) - 2
+
+
+def test_watch_stdin_takes_json_lines(live_store) -> None:
+    from click.testing import CliRunner
+
+    from protocol_match.cli import cli
+
+    rows = [{"id": f"feed-{i}", "text": text, "source": "wire"} for i, (_n, text) in
+            enumerate(arrivals()[:2])]  # fmt: skip
+    lines = "\n".join(json.dumps(r) for r in rows) + "\nnot json\n"
+    args = ["watch", "-", "--store", str(live_store), "--min-support", "3"]
+    result = CliRunner().invoke(cli, args, input=lines)
+    assert result.exit_code == 0, result.output
+    events = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    assert [e["article"]["id"] for e in events if e["event"] == "article"] == ["feed-0", "feed-1"]
+    assert "skipped line 3" in result.stderr
+    again = CliRunner().invoke(cli, args, input=lines)  # the same feed again: nothing new
+    assert again.exit_code == 0 and not again.stdout.strip()
 
 
 def _watch_proc(store: Path, inbox: Path) -> subprocess.Popen:

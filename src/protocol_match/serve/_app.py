@@ -69,6 +69,13 @@ def create_app(settings: ServeSettings):  # noqa: ANN201
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = Workers(settings.store, threads=2, processes=settings.workers)
         pool.submit(lambda c: c.store.ensure_feed_tables()).result()
+        from . import _jobs
+
+        # Loaded in the background while the first page is being opened.
+        for _ in range(2):
+            pool.submit(_jobs.warm_light)
+        for _ in range(settings.workers):
+            pool.submit(_jobs.warm, heavy=True)
         app.state.pool = pool
         backfill = None
         if settings.backfill:

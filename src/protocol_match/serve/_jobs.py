@@ -57,5 +57,23 @@ def mine(corpus: Any) -> int:
     return len(corpus.templates(refresh=True, wait=False))
 
 
+def warm(corpus: Any) -> None:
+    """Load what the first request would: the model, the indexes, the templates."""
+    if not corpus.store.count("article"):
+        return
+    corpus.embedder.encode(["warm up"])
+    for level in ("paragraph", "sentence", "article"):
+        corpus.store.index(level)
+    corpus.templates_for_compare(None, None)
+    templates_now(corpus)
+    corpus.stories()
+
+
+def warm_light(corpus: Any) -> None:
+    """What the list and template pages read, without the model or the indexes."""
+    if corpus.store.count("article"):
+        templates_now(corpus)
+
+
 def backfill(corpus: Any) -> bool:
     return backfill_one(corpus)

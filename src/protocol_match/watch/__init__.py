@@ -8,7 +8,7 @@ folder (watchfiles), ``watch_stream`` the JSON Lines of a stream. The wording he
 pages too. Sits above ``corpus``, beside ``report``; ``serve`` shows its events live.
 """
 
-from ._arrivals import Arrivals, WatchSettings
+from ._arrivals import Arrivals, WatchSettings, passes_alert
 from ._events import EVENT_KINDS, EVENT_SCHEMA, TemplateTracker, event_json
 from ._watcher import FolderWatch, deliver, wanted, watch_stream
 from ._wording import (
@@ -31,6 +31,7 @@ __all__ = [
     "deliver",
     "event_json",
     "fill_counts",
+    "passes_alert",
     "plain_words",
     "slot_fills",
     "wanted",

@@ -142,8 +142,12 @@ class Arrivals:
         return True
 
     def wants(self, event: dict[str, Any]) -> bool:
-        """Whether ``event`` is printed under ``alert_novelty``: every template event, and the
-        articles at least that novel."""
-        if event["event"] != "article" or self.settings.alert_novelty is None:
-            return True
-        return bool(event["alert"])
+        return passes_alert(event, self.settings.alert_novelty)
+
+
+def passes_alert(event: dict[str, Any], alert_novelty: float | None) -> bool:
+    """Whether ``event`` is printed under ``--alert-novelty``: every template event, and the
+    articles at least that novel."""
+    if event["event"] != "article" or alert_novelty is None:
+        return True
+    return float(event["novelty"]) >= alert_novelty
