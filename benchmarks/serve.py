@@ -114,6 +114,25 @@ class Server:
         for line in self.proc.stderr:
             self.log.append(line)
 
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by the server and its compute processes (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids, total, seen = [self.proc.pid], 0.0, set()
+        while pids:
+            pid = pids.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    kids = (task / "children").read_text().split()
+                    pids.extend(int(k) for k in kids)
+            except (OSError, ValueError, IndexError):
+                continue
+        return total
+
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(30)
@@ -203,11 +222,12 @@ def bench_serve(store: Path, rounds: int, compares: int) -> dict[str, Any]:
                     ("article", "GET", f"/articles/{ids[k % len(ids)]}", None),
                 ]  # fmt: skip
             pages.append(jobs)
-        load0 = _load()
+        load0, cpu0 = _load(), server.cpu_s()
         t0 = time.perf_counter()
         lat = run_clients(server.port, 8, pages, server.token)
         pages_s = time.perf_counter() - t0
         out = {"first_ms": first, "pages_clients": 8, "pages_wall_s": round(pages_s, 1),
+               "pages_server_cpu_s": round(server.cpu_s() - cpu0, 1),
                "pages": {k: stats(v) for k, v in lat.items()},
                "pages_load": [load0, _load()]}  # fmt: skip
         out["compare"] = {}
@@ -218,9 +238,14 @@ def bench_serve(store: Path, rounds: int, compares: int) -> dict[str, Any]:
                 jobs.append([("compare", "POST", "/api/compare", {"text": t})
                              for t in texts[used : used + compares]])  # fmt: skip
                 used += compares
-            load0 = _load()
+            load0, cpu0 = _load(), server.cpu_s()
             lat = run_clients(server.port, clients, jobs, server.token)
-            out["compare"][str(clients)] = {**stats(lat["compare"]), "load": [load0, _load()]}
+            cpu_ms = 1000 * (server.cpu_s() - cpu0) / len(lat["compare"])
+            out["compare"][str(clients)] = {
+                **stats(lat["compare"]),
+                "load": [load0, _load()],
+                "server_cpu_ms_per_compare": round(cpu_ms, 1),
+            }
         return out
     except RuntimeError:
         sys.stderr.write("".join(server.log[-40:]))
