@@ -1,12 +1,12 @@
-"""The learned model: labels and template verdicts become training rows, then a calibrated
-classifier of p(boilerplate), fitted when first needed and cached per corpus.
+"""The learned model: labels and template verdicts become training rows, then a classifier
+of p(boilerplate), fitted when first needed and cached per corpus.
 
-Plain similarity does not separate boilerplate from topical content of one beat (see
-DESIGN.md, "What makes this hard"), so passages get a feature vector (``_features``) and a
-small gradient-boosting model, calibrated by cross-validation, turns it into
-p(boilerplate). The model is never saved: only labels are stored, and the model is fitted
-again (well under a second for a few hundred labels) the first time a corpus needs it,
-then cached for that corpus until labels, templates or the corpus change.
+Passages get a feature vector (``_features``): among others the unsupervised verdict
+model's own judgement and the similarity to the nearest passages the user labelled
+boilerplate and content. A small logistic model over those turns it into p(boilerplate).
+The model is never saved: only labels are stored, and the model is fitted again (well under
+a second for a few hundred labels) the first time a corpus needs it, then cached for that
+corpus until labels, templates or the corpus change.
 """
 
 from __future__ import annotations
@@ -100,31 +100,41 @@ def last_explanations(corpus: CorpusView, article_id: str) -> dict[tuple[str, in
     return {(e.level, e.index): e for e in _state(corpus).last.get(article_id, ())}
 
 
-def fit_model(x: np.ndarray, y: np.ndarray) -> Any:
-    """Calibrated gradient boosting on ``x``; None when either class has too few rows.
+# What the learned model reads: the verdict model's own judgement and how close the passage
+# is to what the user labelled. On the real corpora (benchmarks/real.py, a model of the other
+# beat taught with half the events) this small logistic model beat the calibrated gradient
+# boosting over every feature that it replaced: paragraph precision 0.84 -> 0.90 (readouts),
+# 0.84 -> 0.90 (uk-readouts), novelty AUC 0.921 -> 0.932 and 0.906 -> 0.906, recall
+# 0.89 -> 0.85 and 0.86 -> 0.79.
+MODEL_INPUTS = ("rule_novelty", "knn_boilerplate", "knn_content", "knn_margin")
 
-    Plain (single-threaded) gradient boosting rather than the histogram kind: on a few
-    hundred rows it fits in a fraction of a second, where the histogram kind's threads
-    cost seconds on a busy 2-core machine. Unknown features (NaN) become -1.
-    """
+
+class LabelModel:
+    """Logistic regression of p(boilerplate) over :data:`MODEL_INPUTS` (standardized)."""
+
+    def __init__(self) -> None:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        self._cols = [FEATURES.index(n) for n in MODEL_INPUTS]
+        self._model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000))
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> LabelModel:
+        self._model.fit(_impute(x)[:, self._cols], y)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self._model.predict_proba(_impute(x)[:, self._cols])
+
+
+def fit_model(x: np.ndarray, y: np.ndarray) -> LabelModel | None:
+    """The learned model fitted on labelled rows ``x`` (``FEATURES`` order); None when either
+    class has too few rows. Unknown features (NaN) become -1."""
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     if min(n_pos, n_neg) < MIN_PER_CLASS:
         return None
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import GradientBoostingClassifier
-
-    base = GradientBoostingClassifier(
-        n_estimators=100,
-        max_depth=3,
-        learning_rate=0.1,
-        subsample=0.8,
-        min_samples_leaf=max(3, min(20, len(y) // 40)),
-        random_state=0,
-    )
-    method = "isotonic" if len(y) >= 400 else "sigmoid"
-    model = CalibratedClassifierCV(base, method=method, cv=min(3, n_pos, n_neg))
-    model.fit(_impute(x), y)
-    return model
+    return LabelModel().fit(x, y)
 
 
 def _impute(x: np.ndarray) -> np.ndarray:
