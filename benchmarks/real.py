@@ -9,8 +9,10 @@ hand labels in ``benchmarks/real/`` (how they were made: ``benchmarks/real/READM
   >= 0.90 (threshold fitted on the other half of the events, and oracle);
 - recall per formula/chrome family;
 - same-event article pairs from ``Corpus.duplicates()``: precision, recall, F1, ARI;
-- taught: the labels of one half of the events imported with ``protocol-match teach``, the
-  other half compared;
+- taught: starting from the verdict model of the *other* corpora (as a user of a new beat
+  would), the paragraph and sentence labels of one half of the events imported with
+  ``protocol-match teach``, the other half compared (against the same model untaught on the
+  same half: ``cross``);
 - baselines (plain embedding cosine, TF-IDF, MinHash over word 3-shingles; best match in
   another event), thresholds fitted on one half of the events.
 
@@ -92,7 +94,8 @@ def teach_and_compare(
     store: Path, model: Path, docs: Sequence[Doc], rows: dict[str, list[Row]], fit: set[str],
     work: Path,
 ) -> dict[str, list[Row]]:  # fmt: skip
-    """Import the fit events' sentence labels into a copy of the store, compare the held-out
+    """Import the fit events' paragraph and sentence labels into a copy of the store, compare
+    the held-out
     documents (with the split's verdict model), and return their taught verdicts."""
     from protocol_match import Corpus
 
@@ -101,7 +104,7 @@ def teach_and_compare(
     shutil.copytree(store, copy)
     labels = work / "labels.jsonl"
     with labels.open("w", encoding="utf-8") as fh:
-        for r in rows["sentence"]:
+        for r in rows["paragraph"] + rows["sentence"]:
             if r.event in fit:
                 label = "boilerplate" if r.truth.boilerplate else "content"
                 fh.write(json.dumps({"text": r.text, "label": label, "article_id": r.doc}) + "\n")
@@ -143,6 +146,8 @@ def evaluate(docs_by: dict[str, list[Doc]], backend: str, args: argparse.Namespa
                 doc_vecs = corpus.embedder.encode([d.text for d in docs_by[n]])
         meta[n] = {"groups": groups, "vectors": vectors, "doc_vecs": doc_vecs, "index_s": index_s}
     splits = {n: event_splits(docs_by[n], args.splits, seed=args.seed) for n in names}
+    # What a user of another beat starts from: the model fitted on the other corpora only.
+    cross, cross_models = _cross_corpus(names, features, stores, docs_by, backend, args)
     per_split: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     held_rows: dict[str, dict[str, list[Row]]] = {n: {lv: [] for lv in LEVELS} for n in names}
     compare_s = dict.fromkeys(names, 0.0)
@@ -161,20 +166,23 @@ def evaluate(docs_by: dict[str, list[Doc]], backend: str, args: argparse.Namespa
             compared[n] += sum(d.event in held for d in docs)
             res: dict[str, Any] = {lv: verdict_metrics(rows[lv]) for lv in LEVELS}
             res["duplicates"] = duplicate_scores(meta[n]["groups"], docs, held)
+            if n in cross:  # the other corpora's model on the same held-out half
+                res["cross"] = cross[n]["held_out_by_split"][k]
             if not args.quick:
                 m = meta[n]
                 res["baselines"] = _baselines(
                     base[n], m["vectors"], docs, m["doc_vecs"], fit_ev, held
                 )
-            if args.teach:
+            if args.teach and n in cross_models:
                 with tempfile.TemporaryDirectory(dir=args.work) as tmp:
-                    taught = teach_and_compare(stores[n], model, docs, base[n], fit_ev, Path(tmp))
+                    taught = teach_and_compare(
+                        stores[n], cross_models[n], docs, base[n], fit_ev, Path(tmp)
+                    )
                 res["taught"] = {lv: verdict_metrics(taught[lv], taught=True) for lv in LEVELS}
             per_split[n].append(res)
             for lv in LEVELS:
                 held_rows[n][lv] += rows[lv]
         print(f"  {backend}: split {k + 1}/{args.splits} done", file=sys.stderr)
-    cross = _cross_corpus(names, features, stores, docs_by, backend, args)
     out = []
     for n in names:
         docs = docs_by[n]
@@ -184,7 +192,9 @@ def evaluate(docs_by: dict[str, list[Doc]], backend: str, args: argparse.Namespa
             "documents": len(docs),
             "events": len({d.event for d in docs}),
             "passages": {lv: len(base[n][lv]) for lv in LEVELS},
-            "boilerplate": {lv: int(sum(r.truth.boilerplate for r in base[n][lv])) for lv in LEVELS},
+            "boilerplate": {
+                lv: int(sum(r.truth.boilerplate for r in base[n][lv])) for lv in LEVELS
+            },
             "index_and_mine_s": round(meta[n]["index_s"], 1),
             "compare_s_per_article": round(compare_s[n] / max(1, compared[n]), 3),
             "cross_corpus": cross.get(n),
@@ -208,21 +218,28 @@ def _base_rows(docs: Sequence[Doc], feats: Sequence[FeatureRow]) -> dict[str, li
     return rows
 
 
-def _cross_corpus(names, features, stores, docs_by, backend, args) -> dict[str, Any]:  # noqa: ANN001
-    """Each corpus compared with a model fitted on the other corpora only (another beat)."""
+def _cross_corpus(names, features, stores, docs_by, backend, args) -> tuple[dict, dict]:  # noqa: ANN001
+    """Each corpus compared with a model fitted on the other corpora only (another beat);
+    also returns those models' files."""
     from protocol_match import Corpus
 
-    out = {}
+    out, models = {}, {}
     for n in names:
         others = [r for m in names if m != n for r in features[m]]
         if not others:
             continue
         model = args.work / f"model-{backend}-without-{n}.json"
         fit(others, args.precision, {"without": n}).save(model)
+        models[n] = model
         with Corpus.open(stores[n], verdict_model=model) as corpus:
             rows = compare_docs(corpus, docs_by[n])
         out[n] = {lv: verdict_metrics(rows[lv]) for lv in LEVELS}
-    return out
+        held = {lv: [r for r in rows[lv]] for lv in LEVELS}
+        out[n]["held_out_by_split"] = [
+            {lv: verdict_metrics([r for r in held[lv] if r.event in h]) for lv in LEVELS}
+            for _, h in event_splits(docs_by[n], args.splits, seed=args.seed)
+        ]
+    return out, models
 
 
 def _baselines(rows, vectors, docs, doc_vecs, fit, held) -> dict[str, Any]:  # noqa: ANN001
@@ -258,8 +275,13 @@ SUMMARY_PATHS = {
     "duplicates R": ("duplicates", "recall"),
     "duplicates F1": ("duplicates", "f1"),
     "duplicates ARI": ("duplicates", "ari"),
+    "other-beat model: paragraph P": ("cross", "paragraph", "template", "precision"),
+    "other-beat model: paragraph R": ("cross", "paragraph", "template", "recall"),
+    "other-beat model: AUC (paragraph)": ("cross", "paragraph", "novelty_auc"),
+    "other-beat model: R@P0.90 (paragraph)": ("cross", "paragraph", "recall_at_p90_oracle"),
     "taught paragraph P": ("taught", "paragraph", "template", "precision"),
     "taught paragraph R": ("taught", "paragraph", "template", "recall"),
+    "taught AUC (paragraph)": ("taught", "paragraph", "novelty_auc"),
     "taught R@P0.95 (paragraph)": ("taught", "paragraph", "recall_at_p95_oracle"),
 }
 
