@@ -8,16 +8,26 @@ the shards in parallel while clustering with the single-machine code, so the res
 one a single machine gives.
 """
 
-from ._engine import RayShardedIndex, add_with_ray, index_with_ray, mine_with_ray
-from ._session import ClusterError, RayAddResult, RaySettings, ray_session
+from ._engine import (
+    RayShardedIndex,
+    add_with_ray,
+    duplicates_with_ray,
+    index_with_ray,
+    mine_on_ray,
+    mine_with_ray,
+)
+from ._session import ClusterError, RayAddResult, RayMineResult, RaySettings, ray_session
 
 __all__ = [
     "ClusterError",
     "RayAddResult",
+    "RayMineResult",
     "RaySettings",
     "RayShardedIndex",
     "add_with_ray",
+    "duplicates_with_ray",
     "index_with_ray",
+    "mine_on_ray",
     "mine_with_ray",
     "ray_session",
 ]

@@ -15,11 +15,13 @@ Division of work, chosen so the result equals the single-process path:
   split into ``shards`` contiguous rowid ranges (by input bytes); when a shard is complete
   its vectors go to a Ray task that builds its FAISS index, and the driver writes
   ``index-<level>.shard-<i>.faiss`` atomically (the layout: ``protocol_match.store._shards``).
-* **Mining** — each shard is served by an actor; the kNN graph is built by querying the
-  level's passages (in id order, so shard by shard) against every shard in parallel and
-  merging the top-k on the driver (exact for flat shards); clustering then runs on the
-  driver with the existing ``Corpus`` template code, so templates and supports are the
-  ones a single machine finds.
+* **Mining** — duplicate groups by :class:`DocShard` and :class:`KeyTable` actors
+  (``_dup_engine``), then each level cut into k-means partitions mined by tasks, their
+  candidate clusters merged by representatives on the driver and finished on workers
+  (``_mine_engine``); the driver streams the store and never holds a level's vectors or
+  texts. Vectors come from SQLite (as the single machine reads them), not from the shard
+  indexes, which may be IVF-SQ8 and lossy. ``RayShardedIndex`` (shards searched by
+  :class:`ShardServer` actors) remains for callers that search a sharded store in parallel.
 """
 
 from __future__ import annotations
@@ -27,17 +29,19 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..records import AddResult, Template
-from ..store import LEVELS, ShardedIndex
+from ..records import AddResult, DuplicateGroup, Template
+from ..store import ShardedIndex
+from ._dup_engine import find_duplicates_on_ray, start_workers
 from ._input import READ_DEFAULTS, batches, input_files, ordered_articles
-from ._session import RayAddResult, RaySettings, ray_session, task_errors
-from ._workers import EmbedWorker, ShardServer
+from ._mine_engine import mine_level
+from ._session import RayAddResult, RayMineResult, RaySettings, ray_session, task_errors
+from ._workers import EmbedWorker
 from ._writer import ShardWriter
 
 log = logging.getLogger(__name__)
@@ -148,6 +152,79 @@ def add_with_ray(
 # ------------------------------------------------------------------ mining
 
 
+def mine_on_ray(
+    corpus: Any,
+    settings: RaySettings,
+    *,
+    min_support: int | None = None,
+    threshold: float | None = None,
+) -> RayMineResult:
+    """Mine the templates and duplicate groups of ``corpus``'s store on the cluster and save
+    them as ``Corpus.templates`` does (see ``_mine_engine`` and ``_dup_engine``).
+
+    The driver streams the store in chunks and holds only the candidate clusters'
+    representatives, gram counts, duplicate pairs and the finished templates' records; a store
+    whose levels fit one partition gets exactly the single-machine templates.
+    """
+    from ..embed import text_key
+
+    store = corpus.store
+    params = corpus.params(min_support, threshold)
+    if params["min_support"] < 2:
+        raise ValueError("min_support must be at least 2")
+    seconds: dict[str, float] = {}
+    stats: dict[str, Any] = {}
+    started = time.perf_counter()
+    with ray_session(settings) as ray, store.write_lock(wait=True), task_errors(ray):
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        workers = settings.workers or max(1, cpus // settings.cpus_per_worker)
+        actors = start_workers(ray, workers, store.meta.dimension)
+        dup_stats: dict[str, Any] = {}
+        groups = find_duplicates_on_ray(ray, store, actors, stats=dup_stats)
+        stats["duplicates"] = dup_stats
+        seconds["duplicates"] = time.perf_counter() - started
+        members = [a for g in groups for a in g.articles]
+        rowid_of = store.article_rowids(members)
+        heads = {a: rowid_of[g.articles[0]] for g in groups for a in g.articles}
+        templates: list[dict] = []
+        wanted: dict[Any, dict[int, int]] = {}  # member ref -> {index in its result: tid}
+        seen: set[str] = set()
+        grams = {}
+        for level in ("sentence", "paragraph"):
+            mark = time.perf_counter()
+            out = mine_level(ray, store, level, heads, params, settings, actors, stats)
+            grams[level] = out.grams
+            for final, src, i in sorted(out.finals, key=lambda f: f[0].key):
+                key = text_key(final.record["text"])
+                if key in seen:
+                    continue  # a one-sentence paragraph already reported at sentence level
+                seen.add(key)
+                templates.append({"id": len(templates) + 1, **final.record})
+                wanted.setdefault(out.member_refs[src], {})[i] = len(templates)
+            seconds[level] = time.perf_counter() - mark
+
+        def member_rows() -> Iterator[tuple[int, int, float]]:
+            for ref, tids in wanted.items():  # one task's members in memory at a time
+                found = ray.get(ref)
+                for i, tid in tids.items():
+                    pids, scores = found[i]
+                    yield from ((tid, p, s) for p, s in zip(pids.tolist(), scores.tolist(),
+                                                             strict=True))  # fmt: skip
+
+        mark = time.perf_counter()
+        stories = {a: g.articles[0] for g in groups for a in g.articles}
+        store.save_templates(templates, member_rows(), stories, params, grams)  # type: ignore[arg-type]
+        for actor in actors:
+            ray.kill(actor)
+        seconds["save"] = time.perf_counter() - mark
+    corpus.forget_templates()
+    seconds["total"] = time.perf_counter() - started
+    mined = corpus.templates(params["min_support"], params["threshold"])
+    log.info("ray mining: %d templates in %.1fs with %d workers", len(mined), seconds["total"],
+             workers)  # fmt: skip
+    return RayMineResult(mined, groups, workers, seconds, stats)
+
+
 def mine_with_ray(
     corpus: Any,
     settings: RaySettings,
@@ -155,35 +232,28 @@ def mine_with_ray(
     min_support: int | None = None,
     threshold: float | None = None,
 ) -> list[Template]:
-    """Mine templates (and duplicate groups) with every shard searched by a Ray actor.
+    """Mine templates (and the duplicate groups they count stories in) on the cluster; the
+    templates, as :func:`mine_on_ray` saved them."""
+    return mine_on_ray(corpus, settings, min_support=min_support, threshold=threshold).templates
 
-    The kNN graphs are merged from the shards' top-k on the driver and clustered there by
-    the same code as ``Corpus.templates``, so the templates are the single-machine ones.
-    """
-    store = corpus.store
+
+def duplicates_with_ray(
+    corpus: Any, settings: RaySettings, threshold: float | None = None, *, k: int = 10
+) -> list[DuplicateGroup]:
+    """``Corpus.duplicates`` on the cluster: the same groups (see ``_dup_engine``)."""
+    from ..mining import DEFAULT_DUPLICATE_THRESHOLD
+
     with ray_session(settings) as ray, task_errors(ray):
-        cpus = float(ray.cluster_resources().get("CPU", 1))
-        servers: list[Any] = []
-        local = {level: store.index(level) for level in LEVELS}
-        n_servers = sum(len(i.shards) for i in local.values() if isinstance(i, ShardedIndex))
-        # All servers must fit at once (they are alive together): share the CPUs out.
-        actor = ray.remote(num_cpus=min(1.0, cpus / max(1, n_servers)), max_restarts=0)(ShardServer)
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        workers = settings.workers or max(1, cpus // settings.cpus_per_worker)
+        actors = start_workers(ray, workers, corpus.store.meta.dimension)
         try:
-            for level, idx in local.items():
-                if not isinstance(idx, ShardedIndex):
-                    continue
-                level_servers = [
-                    actor.remote(ray.put(store.shard_file_bytes(level, i)))
-                    for i in range(len(idx.shards))
-                ]
-                servers += level_servers
-                store.cache_index(level, RayShardedIndex(idx, level_servers, ray))
-            return corpus.templates(min_support, threshold, refresh=True)
+            return find_duplicates_on_ray(
+                ray, corpus.store, actors, threshold or DEFAULT_DUPLICATE_THRESHOLD, k=k
+            )
         finally:
-            for level, idx in local.items():
-                store.cache_index(level, idx)
-            for s in servers:
-                ray.kill(s)
+            for actor in actors:
+                ray.kill(actor)
 
 
 def index_with_ray(

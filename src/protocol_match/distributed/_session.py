@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ProtocolMatchError
-from ..records import AddResult
+from ..records import AddResult, DuplicateGroup, Template
 
 INSTALL_HINT = 'pip install "protocol-match[ray]"'
 
@@ -29,6 +29,14 @@ class RaySettings:
     ``init_options`` go to ``ray.init`` (e.g. ``num_cpus`` for a local instance).
     ``crash_once_marker`` is for fault tests only: the first embedding call creates that
     file and kills its worker process, so the batch must be retried on a restarted actor.
+    Mining: a level is cut into ``ceil(passages / mine_partition)`` partitions (k-means
+    cells; a worker's memory grows with this), read from SQLite ``mine_chunk`` passages at a
+    time by the driver. A text is also searched in the partitions whose centroid is within
+    ``mine_margin`` of its own (None: calibrated so a sample finds 99% of its exact nearest
+    texts; all partitions below ``mine_exact_below`` distinct texts, where the single
+    machine's graph is exact too). A component of the graph spanning partitions is
+    clustered on one worker up to ``mine_gather`` texts; a bigger one in partition shares
+    merged by their clusters' representatives.
     """
 
     address: str | None = None
@@ -39,6 +47,11 @@ class RaySettings:
     max_restarts: int = 3
     init_options: Mapping[str, Any] = field(default_factory=dict)
     crash_once_marker: str | None = None
+    mine_partition: int = 250_000
+    mine_chunk: int = 50_000
+    mine_gather: int = 250_000
+    mine_margin: float | None = None
+    mine_exact_below: int = 20_000
 
     def __post_init__(self) -> None:
         for name in ("workers", "shards"):
@@ -47,6 +60,10 @@ class RaySettings:
                 raise ValueError(f"{name} must be at least 1, got {value}")
         if self.cpus_per_worker < 1 or self.batch_size < 1 or self.max_restarts < 0:
             raise ValueError("cpus_per_worker and batch_size must be >= 1, max_restarts >= 0")
+        if self.mine_margin is not None and self.mine_margin < 0:
+            raise ValueError("mine_margin must be >= 0 (or None: calibrated)")
+        if min(self.mine_partition, self.mine_chunk, self.mine_gather) < 1:
+            raise ValueError("mine_partition, mine_chunk and mine_gather must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,18 @@ class RayAddResult:
     seconds: dict[str, float]  # wall: start (actors + model), embed, commit (of embed), build
     shard_bytes: dict[str, list[int]]  # level -> serialized size of each new shard
     worker_rss_mb: tuple[float, ...] = ()  # resident memory of each worker, model loaded
+
+
+@dataclass(frozen=True)
+class RayMineResult:
+    """What :func:`mine_on_ray` did: the saved templates, the duplicate groups, and the
+    figures the scaling benchmark needs."""
+
+    templates: list[Template]
+    groups: list[DuplicateGroup]
+    workers: int
+    seconds: dict[str, float]  # duplicates, sentence, paragraph, save, total
+    stats: dict[str, Any]  # per level: passages, partitions, candidates, merged, templates
 
 
 def load_ray() -> Any:
