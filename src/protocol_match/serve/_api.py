@@ -80,7 +80,7 @@ def add_api(app: Any) -> None:
         return JSONResponse(_doc("articles", {"total": data["total"], "items": items,
                                               "passages": hits}))  # fmt: skip
 
-    @app.get("/api/articles/{article_id}", summary="One stored article compared (compare/1)")
+    @app.get("/api/articles/{article_id:path}", summary="One stored article compared (compare/1)")
     async def api_article(article_id: str) -> Response:
         return raw(await pool(jobs.article_json, article_id, heavy=True))
 

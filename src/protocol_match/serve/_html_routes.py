@@ -35,7 +35,7 @@ def add_pages(app: Any) -> None:
             pages.app_page("Articles", body, pages.shell(token, "/", q=f["q"] or ""))
         )
 
-    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/articles/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
     async def article(article_id: str) -> HTMLResponse:
         pool = app.state.pool
         hit = app.state.cache.get(("article", article_id, await pool.call(stamp)))

@@ -188,6 +188,7 @@ def template_detail(corpus: Any, tid: int) -> dict[str, Any]:
         "fills": [[{"fill": f, "count": n} for f, n in slot] for slot in fills],
         "worded_otherwise": other,
         "variants": variants,
+        "shown": ARTICLES_SHOWN,
     }
 
 
