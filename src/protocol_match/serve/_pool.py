@@ -111,8 +111,14 @@ _CHILD: dict[str, Any] = {}  # the compute process's corpus
 
 
 def _child_init(path: str) -> None:
+    import signal
+
     from ..corpus import Corpus
 
+    # Ctrl-C and a group-wide SIGTERM stop the app, which then shuts its compute processes
+    # down in order; a compute process whose app died exits when its queue closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     corpus = Corpus.open(path)
     corpus.auto_mine = False
     _CHILD["corpus"] = corpus
@@ -185,6 +191,8 @@ class Backfill:
                 continue
             try:
                 more = self.pool.submit(self.job, heavy=True).result()
+            except concurrent.futures.BrokenExecutor:
+                return  # the app is stopping
             except Exception as exc:  # keep serving; the list just lacks a figure
                 log.warning("background compare failed: %s", exc)
                 more = True
