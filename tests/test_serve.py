@@ -145,6 +145,10 @@ def test_compare_pasted_and_added_articles(store) -> None:
         form = {"token": settings.token, "text": "Another fresh report about tea.", "add": "1"}
         r = client.post("/compare", data=form, headers={"Origin": LOCAL}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/articles/")
+        upload = {"file": ("new.txt", b" date 2024-09-01 An uploaded report on tea.", "text/plain")}
+        r = client.post("/compare", data={"token": settings.token}, files=upload,
+                        headers={"Origin": LOCAL})  # fmt: skip
+        assert r.status_code == 200 and "An uploaded report on tea." in r.text
         bad = client.post("/compare", data={**form, "token": "wrong"}, headers={"Origin": LOCAL})
         assert bad.status_code == 403
         assert _post(client, settings, "/api/compare", {"text": "   "}).status_code == 400

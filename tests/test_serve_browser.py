@@ -64,6 +64,15 @@ def test_label_a_sentence_reject_a_template_and_no_script_runs(browser, store) -
     with _serve(store) as url:
         page.goto(url + "/")
         assert page.locator("table.list tr").count() == 1 + 5  # header + articles
+        # An article added (here through the API, as a page would) shows up in the live list.
+        added = page.evaluate(
+            """() => fetch('/api/compare', {method: 'POST', headers: {'Content-Type':
+            'application/json', 'X-PM-Token': document.querySelector('meta[name=pm-token]')
+            .content}, body: JSON.stringify({text: 'Hail hit the tea gardens of Lankaran.',
+            title: 'Hail in Lankaran', add: true})}).then(r => r.status)"""
+        )
+        assert added == 200
+        page.wait_for_selector("#pm-events li.fresh >> text=Hail in Lankaran")
         page.click("text=Visit from Georgia")
         page.wait_for_selector(".sent")
         sentence = page.locator(".sent", has_text="mountain school")
@@ -88,6 +97,15 @@ def test_label_a_sentence_reject_a_template_and_no_script_runs(browser, store) -
             row.locator("button[data-action=reject]").click()
         page.wait_for_selector(".tpl-table")
         assert page.locator(f"#{row_id}").count() == 0
+
+        page.goto(url + "/review")
+        page.wait_for_function("() => !/Loading/.test(document.querySelector('#pm-review-text')"
+                               ".textContent)")  # fmt: skip
+        first = page.inner_text("#pm-review-text")
+        page.keyboard.press("c")
+        page.wait_for_function("() => /Labelled content/.test(document.querySelector('#pm-msg')"
+                               ".textContent)")  # fmt: skip
+        assert page.inner_text("#pm-review-text") != first  # the next passage
 
         page.goto(url + "/articles/hostile-1")
         page.wait_for_selector(".sent")
