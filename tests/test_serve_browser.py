@@ -50,11 +50,11 @@ def store(tmp_path, static_embedder) -> Path:
     return build_store(tmp_path / "store", static_embedder, hostile=True)
 
 
-def _serve(store: Path, **kw):  # noqa: ANN202
+def _serve(store: Path, workers: int = 1, **kw):  # noqa: ANN202
     from protocol_match.serve import ServerThread, ServeSettings
 
     # one compute process: the article pages are compared there, as in `serve`
-    return ServerThread(ServeSettings.make(store, port=0, backfill=False, workers=1, **kw))
+    return ServerThread(ServeSettings.make(store, port=0, backfill=False, workers=workers, **kw))
 
 
 def test_label_a_sentence_reject_a_template_and_no_script_runs(browser, store) -> None:
@@ -117,10 +117,10 @@ def test_label_a_sentence_reject_a_template_and_no_script_runs(browser, store) -
 
 def test_another_host_needs_the_token(browser, store) -> None:
     page = browser.new_page()
-    with _serve(store, host="127.0.0.2") as url:
+    with _serve(store, workers=0, host="127.0.0.2") as url:
         assert page.goto(url + "/").status == 401
         assert "access token" in page.inner_text("body")
-    with _serve(store, host="127.0.0.2", token="a-test-token-123") as url:
+    with _serve(store, workers=0, host="127.0.0.2", token="a-test-token-123") as url:
         assert page.goto(url + "/?token=a-test-token-123").status == 200
         assert page.url == url + "/"  # the token moved into a cookie
         assert page.locator("table.list tr").count() == 6
