@@ -59,7 +59,11 @@ def build_store(store: Path, reuse: bool) -> dict[str, Any]:
     from protocol_match.synth import generate_corpus
 
     if reuse and (store / "store.sqlite").exists():
-        return {"reused": True}
+        from protocol_match.store import Store
+
+        with Store.open(store) as s:
+            passages = s.count("paragraph") + s.count("sentence")
+            return {"reused": True, "articles": s.count("article"), "passages": passages}
     shutil.rmtree(store, ignore_errors=True)
     n = math.ceil(PASSAGES / PASSAGES_PER_ARTICLE)
     t0 = time.perf_counter()
