@@ -113,7 +113,7 @@ def test_bad_label_file_changes_nothing(store_copy, tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def beat(tmp_path_factory, embedder):
+def beat(tmp_path_factory, static_embedder):
     """(store path, synth corpus, corpus articles, query articles) of a small generated beat."""
     synth = generate_corpus(40, seed=5)
     stories = sorted(set(synth.story_of.values()))
@@ -126,8 +126,8 @@ def beat(tmp_path_factory, embedder):
             seen.add(st)
             queries.append(a)
     path = tmp_path_factory.mktemp("beat") / "store"
-    corpus = Corpus.open(path, create=True, backend="torch")
-    corpus._embedder = embedder
+    corpus = Corpus.open(path, create=True, backend="static")  # the default backend
+    corpus._embedder = static_embedder
     corpus.add(corpus_arts)
     corpus.templates()
     corpus.close()
@@ -135,12 +135,12 @@ def beat(tmp_path_factory, embedder):
 
 
 @pytest.fixture
-def beat_copy(beat, tmp_path, embedder):
+def beat_copy(beat, tmp_path, static_embedder):
     path, synth, corpus_arts, queries = beat
     dest = tmp_path / "store"
     shutil.copytree(path, dest)
     corpus = Corpus.open(dest)
-    corpus._embedder = embedder
+    corpus._embedder = static_embedder
     yield corpus, synth, corpus_arts, queries
     corpus.close()
 
