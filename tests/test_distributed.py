@@ -226,18 +226,20 @@ def mined_on_cluster(tmp_path_factory, single, ray_cluster):
         with Corpus.open(dest) as corpus:
             res = mine_on_ray(corpus, settings)
             grams = {lv: corpus.store.gram_stats(lv) for lv in ("sentence", "paragraph")}
-        runs[name] = (res, grams)
+            templates = corpus.templates()
+        assert res.templates == len(templates)
+        runs[name] = (res, templates, grams)
     return runs
 
 
 def test_cluster_mining_of_partitions_equals_single_machine(mined_on_cluster, single) -> None:
-    res, grams = mined_on_cluster["partitioned"]
+    res, templates, grams = mined_on_cluster["partitioned"]
     sentence = res.stats["sentence"]
     assert sentence["partitions"] == 4 and sentence["exact_graph"]
     assert sentence["cross_components"] > 0  # components spanning partitions were gathered
     want = single[0].templates()
-    assert _full_key(res.templates) == _full_key(want)  # members in the same order too
-    for t, w in zip(res.templates, want, strict=True):
+    assert _full_key(templates) == _full_key(want)  # members in the same order too
+    for t, w in zip(templates, want, strict=True):
         np.testing.assert_allclose([m.similarity for m in t.members],
                                    [m.similarity for m in w.members], atol=SIM_TOL)  # fmt: skip
     _same_groups(res.groups, single[0].duplicates())
@@ -249,13 +251,14 @@ def test_cluster_mining_of_partitions_equals_single_machine(mined_on_cluster, si
 def test_cluster_mining_approximate_paths_stay_close(mined_on_cluster, single) -> None:
     """Forced on a small corpus: the guest margin calibrated on a sample (99.9% of the exact
     neighbours) instead of every partition, and components over 5 texts clustered in
-    partition shares merged by representatives. Measured: 95.5% of the member passages of
-    either run keep the same template (213 of 223), duplicate groups and grams unchanged."""
-    res, _ = mined_on_cluster["approximate"]
+    partition shares merged by representatives. Measured: all 217 member passages keep their
+    template here (the 300-article corpus: 100% with the calibrated margin, 86% when every
+    component over 200 texts is forced through partition shares); at least 90% is required."""
+    res, templates, _ = mined_on_cluster["approximate"]
     assert not res.stats["sentence"]["exact_graph"]
     assert res.stats["sentence"]["giant_components"] > 0
     want = {m.passage_id: t.text for t in single[0].templates() for m in t.members}
-    got = {m.passage_id: t.text for t in res.templates for m in t.members}
+    got = {m.passage_id: t.text for t in templates for m in t.members}
     union = want.keys() | got.keys()
     same = sum(want.get(p) == got.get(p) for p in union) / len(union)
     assert same >= 0.9, same

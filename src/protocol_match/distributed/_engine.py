@@ -162,9 +162,10 @@ def mine_on_ray(
     """Mine the templates and duplicate groups of ``corpus``'s store on the cluster and save
     them as ``Corpus.templates`` does (see ``_mine_engine`` and ``_dup_engine``).
 
-    The driver streams the store in chunks and holds only the candidate clusters'
-    representatives, gram counts, duplicate pairs and the finished templates' records; a store
-    whose levels fit one partition gets exactly the single-machine templates.
+    The driver streams the store in chunks and holds only cross-partition edges, giant
+    components' cluster representatives, gram counts, duplicate pairs and the finished
+    templates' records (read ``corpus.templates()`` for them with their members). Below
+    ``mine_exact_below`` distinct texts per level the templates are the single machine's.
     """
     from ..embed import text_key
 
@@ -219,10 +220,9 @@ def mine_on_ray(
         seconds["save"] = time.perf_counter() - mark
     corpus.forget_templates()
     seconds["total"] = time.perf_counter() - started
-    mined = corpus.templates(params["min_support"], params["threshold"])
-    log.info("ray mining: %d templates in %.1fs with %d workers", len(mined), seconds["total"],
-             workers)  # fmt: skip
-    return RayMineResult(mined, groups, workers, seconds, stats)
+    log.info("ray mining: %d templates in %.1fs with %d workers", len(templates),
+             seconds["total"], workers)  # fmt: skip
+    return RayMineResult(len(templates), groups, workers, seconds, stats)
 
 
 def mine_with_ray(
@@ -233,8 +233,10 @@ def mine_with_ray(
     threshold: float | None = None,
 ) -> list[Template]:
     """Mine templates (and the duplicate groups they count stories in) on the cluster; the
-    templates, as :func:`mine_on_ray` saved them."""
-    return mine_on_ray(corpus, settings, min_support=min_support, threshold=threshold).templates
+    templates as :func:`mine_on_ray` saved them, read back with their members (as
+    ``Corpus.templates`` returns them: that read holds every member's text)."""
+    mine_on_ray(corpus, settings, min_support=min_support, threshold=threshold)
+    return corpus.templates(min_support, threshold)
 
 
 def duplicates_with_ray(

@@ -17,6 +17,7 @@ from ..mining import (
     CandidateTable,
     NodeSet,
     PartitionClusters,
+    Partitioning,
     PassageBatch,
     cluster_component,
     components,
@@ -64,8 +65,8 @@ class PartitionHost:
         """(vectors, global ids, partitions) of up to ``per_partition`` texts of each of this
         host's partitions, for calibrating the guest margin."""
         vecs, gids, homes = [np.zeros((0, self.dimension), np.float32)], [], []
-        rng = np.random.default_rng(0)
         for p, nodes in self.home.items():
+            rng = np.random.default_rng(p)  # the same sample whichever host holds p
             rows = np.sort(rng.choice(len(nodes), min(per_partition, len(nodes)), replace=False))
             vecs.append(nodes.vectors[rows])
             gids.append(nodes.gids()[rows])
@@ -74,11 +75,11 @@ class PartitionHost:
         return cat(vecs), cat([np.zeros(0, np.int64), *gids]), cat([np.zeros(0, np.int64), *homes])
 
     def exact_near(
-        self, vectors: np.ndarray, gids: np.ndarray, k: int, centroids: np.ndarray
+        self, vectors: np.ndarray, gids: np.ndarray, k: int, parts: Partitioning
     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per partition of this host, the exact ``k`` nearest of its texts to each of
         ``vectors`` (not the same text): similarities, partition, and each neighbour's
-        similarities to the centroids."""
+        partition scores."""
         from ..store import faiss_module
 
         faiss = faiss_module()
@@ -89,14 +90,15 @@ class PartitionHost:
             kk = min(k + 1, len(nodes))
             sims, pos = faiss.knn(vectors, nodes.vectors, kk, metric=faiss.METRIC_INNER_PRODUCT)
             sims = np.where(nodes.gids()[pos] == gids[:, None], -np.inf, sims)
-            out.append((sims, np.full(sims.shape, p), nodes.vectors[pos] @ centroids.T))
+            found = parts.scores(nodes.vectors[pos.ravel()]).reshape(*pos.shape, -1)
+            out.append((sims, np.full(sims.shape, p), found))
         return out
 
-    def send_guests(self, centroids: np.ndarray, margin: float, host_of: list[int]) -> Any:
+    def send_guests(self, parts: Partitioning, margin: float, host_of: list[int]) -> Any:
         """Per host, the texts of this host's partitions that are guests of its partitions."""
         out: list[list[tuple[int, NodeSet]]] = [[] for _ in range(max(host_of) + 1)]
         for p, nodes in self.home.items():
-            for q, rows in enumerate(guest_partitions(nodes.vectors, centroids, p, margin)):
+            for q, rows in enumerate(guest_partitions(nodes.vectors, parts, p, margin)):
                 if len(rows):
                     out[host_of[q]].append((q, nodes.take(rows.tolist())))
         return _returns(out)

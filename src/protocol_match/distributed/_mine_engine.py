@@ -1,8 +1,8 @@
 """Template mining of a store on the Ray cluster, one level at a time.
 
-1. **Partitions.** ``P = max(workers, ceil(passages / mine_partition))`` k-means cells:
-   centroids trained on the driver over a sample of the level's distinct vectors, read from
-   64 rowid windows spread over the store.
+1. **Partitions.** ``P = max(workers, ceil(passages / mine_partition))`` groups of about
+   equal size of ``8 P`` k-means cells, trained on the driver over a sample of the level's
+   distinct vectors read from 64 rowid windows spread over the store.
 2. **Chunks.** The driver streams the level from SQLite in chunks of article rowids (ids,
    vectors, texts, story codes, article metadata); a worker per chunk counts its gram
    document frequencies and cuts it into one piece per partition (nearest centroid). Pieces
@@ -33,10 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from ..mining import FinalCluster, PassageBatch, add_counts, merge_candidates, partition_centroids
+from ..mining import FinalCluster, PassageBatch, add_counts, merge_candidates, partitioning
 
 SAMPLE_WINDOWS = 64
-SAMPLE_PER_PARTITION = 256  # k-means trains on at most this many vectors per centroid
+SAMPLE_PER_PARTITION = 1024  # vectors for the partitions' k-means (8 cells per partition)
+SAMPLE_LIMIT = 200_000
 K = 10  # neighbours per text in a partition's kNN graph (mine_passages' k)
 CALIBRATION_TEXTS = 2000  # sample of texts whose exact neighbours calibrate the guest margin
 MARGIN_RECALL = 0.999  # share of their exact neighbours the margin must let them find
@@ -108,9 +109,9 @@ def mine_level(
     parts = max(len(actors), math.ceil(n / settings.mine_partition))
     cents = None
     if parts > 1:
-        sample = sample_vectors(store, level, min(n, SAMPLE_PER_PARTITION * parts))
-        cents = partition_centroids(sample, parts)
-        parts = len(cents)
+        size = min(n, SAMPLE_LIMIT, SAMPLE_PER_PARTITION * parts)
+        cents = partitioning(sample_vectors(store, level, size), parts)
+        parts = cents.count
     workers = len(actors)
     cents_ref = ray.put(cents)
     pieces: list[list[Any]] = [[] for _ in range(parts)]
@@ -171,7 +172,7 @@ def _graph(
     k = max(1, min(K, texts - 1))
     exact = texts < settings.mine_exact_below
     stats.update(texts=texts, exact_graph=exact)
-    if cents is not None and len(cents) > 1:
+    if cents is not None and cents.count > 1:
         margin = settings.mine_margin
         if exact:
             margin = math.inf
@@ -190,12 +191,11 @@ def _graph(
     )
 
 
-def _calibrate(ray: Any, hosts: list[Any], cents: np.ndarray, k: int, stats: dict) -> float:
+def _calibrate(ray: Any, hosts: list[Any], cents: Any, k: int, stats: dict) -> float:
     """The smallest guest margin at which a sample of texts would find ``MARGIN_RECALL`` of
     their exact ``k`` nearest texts: a neighbour in another partition is found when either
     text is a guest of the other's partition."""
-    parts = len(cents)
-    per = max(1, CALIBRATION_TEXTS // parts)
+    per = max(1, CALIBRATION_TEXTS // cents.count)
     got = ray.get([x.sample.remote(per) for x in hosts])
     vecs = np.concatenate([g[0] for g in got])
     gids = np.concatenate([g[1] for g in got])
@@ -208,8 +208,8 @@ def _calibrate(ray: Any, hosts: list[Any], cents: np.ndarray, k: int, stats: dic
     top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
     keep = np.isfinite(np.take_along_axis(sims, top, axis=1))
     q = np.take_along_axis(far, top, axis=1)
-    y = np.take_along_axis(far_c, top[:, :, None], axis=1)  # neighbour -> centroid sims
-    x = vecs @ cents.T
+    y = np.take_along_axis(far_c, top[:, :, None], axis=1)  # neighbour -> partition scores
+    x = cents.scores(vecs)
     rows = np.arange(len(vecs))[:, None]
     home = homes[:, None]
     gap_x = x[rows, home] - x[rows, q]  # x searched in q's partition

@@ -15,7 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from ..mining import KINDS, PassageBatch, doc_keys, doc_profile, lowercase_words, split_batch
+from ..mining import (
+    KINDS,
+    Partitioning,
+    PassageBatch,
+    doc_keys,
+    doc_profile,
+    lowercase_words,
+    split_batch,
+)
 from ..scoring import GramStats
 from ._host import PartitionHost
 from ._session import load_ray
@@ -33,10 +41,10 @@ def slot(key: str, n: int) -> int:
 # ------------------------------------------------------------------ templates
 
 
-def prepare_chunk(batch: PassageBatch, centroids: np.ndarray | None) -> Any:
+def prepare_chunk(batch: PassageBatch, parts: Partitioning | None) -> Any:
     """(gram counts, one piece per partition) of a chunk of a level's passages."""
     gs = GramStats.count(batch.texts)
-    pieces = [batch] if centroids is None else split_batch(batch, centroids)
+    pieces = [batch] if parts is None else split_batch(batch, parts)
     return _returns([(gs.passages, gs.keys, gs.counts), *pieces])
 
 
@@ -237,8 +245,8 @@ class MiningWorker(DocShard, KeyTable, PartitionHost):
         KeyTable.__init__(self)
         PartitionHost.__init__(self, "sentence", 0.5, 2, dimension)
 
-    def prepare(self, batch: PassageBatch, centroids: np.ndarray | None) -> Any:
-        return prepare_chunk(batch, centroids)
+    def prepare(self, batch: PassageBatch, parts: Partitioning | None) -> Any:
+        return prepare_chunk(batch, parts)
 
     def drop_articles(self) -> bool:
         """Free what duplicate finding kept (articles, keys, counts, profiles)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ProtocolMatchError
-from ..records import AddResult, DuplicateGroup, Template
+from ..records import AddResult, DuplicateGroup
 
 INSTALL_HINT = 'pip install "protocol-match[ray]"'
 
@@ -80,10 +80,10 @@ class RayAddResult:
 
 @dataclass(frozen=True)
 class RayMineResult:
-    """What :func:`mine_on_ray` did: the saved templates, the duplicate groups, and the
-    figures the scaling benchmark needs."""
+    """What :func:`mine_on_ray` did: how many templates it saved, the duplicate groups, and
+    the figures the scaling benchmark needs."""
 
-    templates: list[Template]
+    templates: int
     groups: list[DuplicateGroup]
     workers: int
     seconds: dict[str, float]  # duplicates, sentence, paragraph, save, total

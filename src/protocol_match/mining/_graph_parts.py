@@ -4,7 +4,7 @@ where they lie: the worker's side of mining on a cluster.
 ``mine_passages`` joins every distinct text to its ``k`` nearest texts whose match score
 reaches the threshold and clusters each connected component. Spread over partitions (k-means
 cells of the vectors, see ``_parts``), the same graph comes from *guests*: a text is also
-sent to every other partition whose centroid is nearly as close as its own (all of them when
+sent to every other partition whose nearest cell is nearly as close as its own (all of them when
 the level is small enough for the single machine's exact graph), each partition finds the
 nearest texts of its own and its guest texts (:func:`partition_knn`, which also marks which
 pairs are edges, having both texts at hand), and a text's candidates from every partition
@@ -22,21 +22,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..scoring import ProfileMatrix, combine
-from ._parts import FinalCluster, NodeSet, PartitionClusters, finish_cluster
+from ._parts import FinalCluster, NodeSet, PartitionClusters, Partitioning, finish_cluster
 from ._templates import Cluster, _make_cluster, _split
 
 
 def guest_partitions(
-    vectors: np.ndarray, centroids: np.ndarray, home: int, margin: float
+    vectors: np.ndarray, parts: Partitioning, home: int, margin: float
 ) -> list[np.ndarray]:
     """For each other partition, the rows of ``vectors`` (of partition ``home``) whose
-    similarity to its centroid is within ``margin`` of their similarity to their own."""
+    similarity to its nearest cell is within ``margin`` of that to their own nearest cell."""
     if not len(vectors):
-        return [np.zeros(0, np.int64) for _ in range(len(centroids))]
-    sims = vectors @ centroids.T
+        return [np.zeros(0, np.int64) for _ in range(parts.count)]
+    sims = parts.scores(vectors)
     near = sims >= sims[:, [home]] - margin
     near[:, home] = False
-    return [np.flatnonzero(near[:, q]) for q in range(len(centroids))]
+    return [np.flatnonzero(near[:, q]) for q in range(parts.count)]
 
 
 @dataclass

@@ -1,16 +1,17 @@
 """Template mining of one partition of a level: the worker's side of mining on a cluster.
 
-A level's passages are cut into partitions by the k-means cell of their vector
-(:func:`partition_centroids`, :func:`split_batch`; identical texts have identical vectors, so
-every copy of a text lands in the same partition). Each partition is mined by the
-single-machine code (:func:`mine_partition`: identical texts collapsed into nodes, the kNN
-graph, components, average linkage) and yields *candidates*: its clusters spanning at least
-two stories, since a cluster below ``min_support`` may still reach it when joined with its
-part across a partition border. A candidate's representative (normalized centroid, the text
-nearest it: what ``_templates`` merges k-means cells by) goes to the driver, which decides
-which candidates of different partitions are one template (``_merge``); the clusters are then
-finished where their nodes are (:meth:`PartitionClusters.finish`) or, when merged, from the
-nodes gathered from several partitions (:func:`finish_merged`).
+A level's passages are cut into partitions, groups of k-means cells of their vectors
+(:func:`partitioning`, :func:`split_batch`; identical texts have identical vectors, so every
+copy of a text lands in the same partition), and each partition's identical texts are
+collapsed into nodes (:class:`NodeSet`). Templates are finished from node-level clusters as
+``mine_store`` records them (:func:`finish_cluster`). For components too big to gather on one
+worker, a partition's share is clustered into *candidates* (:class:`PartitionClusters`: its
+clusters spanning at least two stories, since one below ``min_support`` may still reach it
+when joined with its part across a partition border); a candidate's representative
+(normalized centroid, the text nearest it: what ``_templates`` merges k-means cells by) goes
+to the driver, which decides which candidates of different partitions are one template
+(``_merge``); those are finished from the nodes gathered from several partitions
+(:func:`finish_merged`).
 """
 
 from __future__ import annotations
@@ -66,31 +67,82 @@ class PassageBatch:
         )
 
 
-def partition_centroids(sample: np.ndarray, parts: int, *, seed: int = 0) -> np.ndarray:
-    """Unit centroids of at most ``parts`` spherical k-means cells of the distinct rows of
-    ``sample`` (empty cells dropped)."""
+@dataclass(frozen=True)
+class Partitioning:
+    """Partitions of a level as groups of fine k-means cells: a vector belongs to the
+    partition of its nearest cell; its score for a partition is its similarity to that
+    partition's nearest cell (what the guest margin compares)."""
+
+    centroids: np.ndarray  # (cells, d) unit centroids
+    parts: np.ndarray  # partition of each cell
+
+    @property
+    def count(self) -> int:
+        return int(self.parts.max()) + 1
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, partitions): similarity of each vector to each partition's nearest cell."""
+        sims = vectors @ self.centroids.T
+        out = np.full((len(vectors), self.count), -np.inf, dtype=np.float32)
+        for q in range(self.count):
+            cols = self.parts == q
+            if cols.any():
+                out[:, q] = sims[:, cols].max(axis=1)
+        return out
+
+    def assign(self, vectors: np.ndarray, step: int = 65536) -> np.ndarray:
+        out = np.empty(len(vectors), dtype=np.int64)
+        for lo in range(0, len(vectors), step):
+            nearest = np.argmax(vectors[lo : lo + step] @ self.centroids.T, axis=1)
+            out[lo : lo + step] = self.parts[nearest]
+        return out
+
+
+def partitioning(
+    sample: np.ndarray, parts: int, *, cells_per_part: int = 8, slack: float = 1.15, seed: int = 0
+) -> Partitioning:
+    """Partitions of about equal size from a sample of a level's vectors: spherical k-means
+    into ``cells_per_part * parts`` cells, the cells grouped by a k-means of their
+    centroids, then, largest first, moved to the most similar group with room when their
+    group would exceed ``slack`` times the mean size (plain k-means cells of a level are
+    very uneven: one formula family can fill a third of it)."""
     from ._knn import kmeans_labels
 
     rows = np.unique(np.asarray(sample, dtype=np.float32), axis=0)
-    labels = kmeans_labels(rows, parts, seed=seed)
-    cents = np.zeros((int(labels.max()) + 1, rows.shape[1]), dtype=np.float32)
+    labels = kmeans_labels(rows, cells_per_part * parts, seed=seed)
+    sizes = np.bincount(labels)
+    used = np.flatnonzero(sizes > 0)
+    cents = np.zeros((len(sizes), rows.shape[1]), dtype=np.float32)
     np.add.at(cents, labels, rows)
-    cents = cents[np.bincount(labels, minlength=len(cents)) > 0]
-    return cents / np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+    cents = cents[used] / np.maximum(np.linalg.norm(cents[used], axis=1, keepdims=True), 1e-12)
+    sizes = sizes[used]
+    if parts < 2 or len(cents) < 2:
+        return Partitioning(cents, np.zeros(len(cents), dtype=np.int64))
+    group = kmeans_labels(cents, parts, seed=seed)
+    means = np.zeros((int(group.max()) + 1, cents.shape[1]), dtype=np.float32)
+    np.add.at(means, group, cents * sizes[:, None])
+    affinity = cents @ means.T  # cell x group
+    cap = slack * sizes.sum() / len(means)
+    load = np.zeros(len(means))
+    out = np.empty(len(cents), dtype=np.int64)
+    for c in np.argsort(-sizes, kind="stable"):
+        room = np.flatnonzero(load + sizes[c] <= cap)
+        if group[c] in room:
+            target = group[c]
+        elif len(room):
+            target = room[np.argmax(affinity[c, room])]
+        else:
+            target = int(np.argmin(load))
+        out[c] = target
+        load[target] += sizes[c]
+    _, out = np.unique(out, return_inverse=True)  # no empty partitions
+    return Partitioning(cents, out.astype(np.int64))
 
 
-def assign_partitions(vectors: np.ndarray, centroids: np.ndarray, step: int = 65536) -> np.ndarray:
-    """Each row's nearest centroid (inner product)."""
-    out = np.empty(len(vectors), dtype=np.int64)
-    for lo in range(0, len(vectors), step):
-        out[lo : lo + step] = np.argmax(vectors[lo : lo + step] @ centroids.T, axis=1)
-    return out
-
-
-def split_batch(batch: PassageBatch, centroids: np.ndarray) -> list[PassageBatch]:
-    """``batch`` cut into one batch per centroid (its nearest-centroid rows, in order)."""
-    labels = assign_partitions(batch.vectors, centroids)
-    return [batch.take(np.flatnonzero(labels == p)) for p in range(len(centroids))]
+def split_batch(batch: PassageBatch, parts: Partitioning) -> list[PassageBatch]:
+    """``batch`` cut into one batch per partition (its rows in order)."""
+    labels = parts.assign(batch.vectors)
+    return [batch.take(np.flatnonzero(labels == p)) for p in range(parts.count)]
 
 
 @dataclass
