@@ -173,11 +173,11 @@ def evaluate(docs_by: dict[str, list[Doc]], backend: str, args: argparse.Namespa
                 res["baselines"] = _baselines(
                     base[n], m["vectors"], docs, m["doc_vecs"], fit_ev, held
                 )
-            if args.teach and n in cross_models:
+            if args.teach:
+                # From the other beats' model; with one corpus only, from this split's model.
+                start = cross_models.get(n, model)
                 with tempfile.TemporaryDirectory(dir=args.work) as tmp:
-                    taught = teach_and_compare(
-                        stores[n], cross_models[n], docs, base[n], fit_ev, Path(tmp)
-                    )
+                    taught = teach_and_compare(stores[n], start, docs, base[n], fit_ev, Path(tmp))
                 res["taught"] = {lv: verdict_metrics(taught[lv], taught=True) for lv in LEVELS}
             per_split[n].append(res)
             for lv in LEVELS:
