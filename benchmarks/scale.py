@@ -12,6 +12,15 @@ passages/s, per-worker passages/s, time spent by the single SQLite writer, worke
 
 Usage: ``python benchmarks/scale.py [--articles 120] [--workers 1 2] [--out FILE]``
 Writes JSON (default ``benchmarks/results/scale.json``) and prints a table.
+
+``--mine`` measures mining instead (``_scale_mine``): stores of ``--passages`` generated
+passages (kept in ``--work``), mined by the single machine (``--reference``, the sizes it
+runs at) and on a loopback Ray cluster with each ``--workers`` count; wall time, stage times,
+peak memory of the driver, the workers and the object store, how the templates, duplicate
+groups and gram counts compare with the single machine's, and a projection to 100M passages
+(``benchmarks/results/scale-mine.json``)::
+
+    python benchmarks/scale.py --mine --passages 1000000 3000000 --reference 1000000
 """
 
 from __future__ import annotations
@@ -116,8 +125,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=120)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--out", type=Path, default=RESULTS / "scale.json")
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--mine", action="store_true", help="measure mining (see the docstring)")
+    ap.add_argument("--passages", type=int, nargs="+", default=[1_000_000, 3_000_000])
+    ap.add_argument("--reference", type=int, nargs="*", default=[1_000_000],
+                    help="store sizes also mined by the single machine")  # fmt: skip
+    ap.add_argument("--partition", type=int, default=250_000, help="passages per partition")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/pm-scale-mine"))
     args = ap.parse_args(argv)
+    if args.mine:
+        from _scale_mine import main_mine
+
+        return main_mine(args, args.out or RESULTS / "scale-mine.json")
+    args.out = args.out or RESULTS / "scale.json"
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # bind Ray to 127.0.0.1 only
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import ray
