@@ -192,6 +192,7 @@ def phase_ray(store: str, out: str, workers: int, partition: int) -> dict[str, A
             settings = RaySettings(workers=workers, mine_partition=partition)
             sampler = MemorySampler()
             rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            anon0 = _status(str(os.getpid())).get("RssAnon", 0)
             load0 = os.getloadavg()
             sampler.start()
             t0 = time.perf_counter()
@@ -215,7 +216,8 @@ def phase_ray(store: str, out: str, workers: int, partition: int) -> dict[str, A
             "passages": sum(lv["passages"] for lv in levels),
             "host_texts_max": max(_host_texts(lv.get("partition_texts", [1]), workers)
                                   for lv in levels),
-            "driver_peak_rss_mb": round(peak), "driver_rss_before_mb": round(rss0), **mem,
+            "driver_peak_rss_mb": round(peak), "driver_rss_before_mb": round(rss0),
+            "driver_anon_before_mb": anon0, **mem,
             "stats": st, "load_before": load0, "load_after": os.getloadavg(), **info}  # fmt: skip
 
 
@@ -300,40 +302,62 @@ def _key(run: dict[str, Any]) -> tuple:
     return (run["passages_target"], run["mode"], run.get("workers", 0))
 
 
-def project(runs: list[dict[str, Any]], passages: int = 100_000_000) -> dict[str, Any]:
-    """Mining ``passages`` on 16-core machines, from the largest measured Ray runs.
+def _level_texts(run: dict[str, Any]) -> int:
+    """Distinct texts of the run's biggest level (what its workers host at once)."""
+    levels = [run["stats"][lv] for lv in ("sentence", "paragraph") if lv in run.get("stats", {})]
+    return max((sum(lv.get("partition_texts", [0])) for lv in levels), default=0)
 
-    Worker time: the measured worker-side seconds (wall minus the driver's serial stages) per
-    passage of the 1-worker run, divided over ``16 * machines`` workers. Driver time: its
-    serial stages (reading SQLite, the union of components, merging giant candidates,
-    saving) per passage, times ``passages``. Memory: the driver's growth above its start per
-    passage (the state it keeps: cross edges, representatives, templates), and a worker's
-    peak per distinct text it hosts (its partitions' texts, guests and graphs).
+
+def project(runs: list[dict[str, Any]], passages: int = 100_000_000) -> dict[str, Any]:
+    """Mining ``passages`` on 16-core machines (a worker per core), from the measured Ray runs.
+
+    Worker time: the worker-side seconds (wall minus the driver's serial stages, times the
+    workers) per passage of the largest 1-worker run, divided over the workers. Driver time:
+    its serial stages (reading SQLite, the union of components, merging giant candidates,
+    saving) per passage, times ``passages``. Driver memory: its private memory (``RssAnon``)
+    fitted as fixed + per passage through the two largest sizes (what it keeps: story heads,
+    cross-partition edges, finished templates' keys; the object store pages it writes are
+    transient and not counted). Worker memory: the workers' summed private memory per distinct
+    text they host, times the distinct texts of the biggest level per worker.
     """
-    ray_runs = [r for r in runs if r["mode"] == "ray"]
+    ray_runs = sorted((r for r in runs if r["mode"] == "ray"), key=lambda r: r["passages"])
     if not ray_runs:
         return {}
-    top = max(r["passages"] for r in ray_runs)
+    top = ray_runs[-1]["passages"]
     one = [r for r in ray_runs if r["passages"] == top and r["workers"] == 1]
     base = one[0] if one else min((r for r in ray_runs if r["passages"] == top),
                                   key=lambda r: r["workers"])  # fmt: skip
     serial = base["driver_serial_s"]
     worker_s = max(0.0, base["wall_s"] - serial) * base["workers"]
-    grown = max(0, base["driver_peak_rss_mb"] - base["driver_rss_before_mb"])
-    per_p = {"worker_s": worker_s / top, "driver_s": serial / top, "driver_mb": grown / top,
-             "worker_mb_per_text": base["worker_peak_rss_mb"] / base["host_texts_max"]}  # fmt: skip
+    peaks: dict[int, int] = {}
+    for r in ray_runs:
+        peaks[r["passages"]] = max(peaks.get(r["passages"], 0), r["driver_peak_anon_mb"])
+    sizes = sorted(peaks.items())
+    if len(sizes) > 1:
+        (n0, m0), (n1, m1) = sizes[-2], sizes[-1]
+        per_mb = max(0.0, (m1 - m0) / (n1 - n0))
+        fixed = m1 - per_mb * n1
+    else:
+        fixed, per_mb = 0.0, sizes[-1][1] / sizes[-1][0]
+    texts = _level_texts(base)
+    per_text = max(r["workers_peak_anon_mb_sum"] / max(1, _level_texts(r)) for r in ray_runs)
+    per_p = {"worker_s": worker_s / top, "driver_s": serial / top, "driver_mb": per_mb,
+             "texts_per_passage": texts / top, "worker_mb_per_text": per_text}  # fmt: skip
     rows = []
     for machines in (1, 4, 16, 64):
         workers = 16 * machines
         w_h = per_p["worker_s"] * passages / workers / 3600
         d_h = per_p["driver_s"] * passages / 3600
+        worker_gb = per_text * per_p["texts_per_passage"] * passages / workers / 1024
         rows.append({"passages": passages, "machines": machines, "workers": workers,
                      "worker_hours": round(w_h, 2), "driver_hours": round(d_h, 2),
                      "wall_hours": round(w_h + d_h, 2),
+                     "worker_gb": round(worker_gb, 1), "machine_gb": round(16 * worker_gb),
                      "bound_by": "driver (serial stages)" if d_h > w_h else "workers"})  # fmt: skip
-    return {"basis": f"{top} passages, {base['workers']} worker(s)", "per_passage": per_p,
-            "driver_gb": round(base["driver_rss_before_mb"] / 1024
-                               + per_p["driver_mb"] * passages / 1024, 1),
+    return {"basis": f"{top} passages, {base['workers']} worker(s); driver memory through "
+                     f"{[n for n, _ in sizes[-2:]]} passages",
+            "per_passage": per_p, "driver_fixed_mb": round(fixed),
+            "driver_gb": round((fixed + per_mb * passages) / 1024, 1),
             "rows": rows}  # fmt: skip
 
 

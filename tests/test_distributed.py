@@ -350,6 +350,34 @@ def test_cli_engine_ray(corpus_dir, ray_cluster, tmp_path) -> None:
     assert bad.exit_code == 1 and "--engine ray" in bad.output
 
 
+def test_cli_templates_engine_ray_mines_as_the_single_machine(
+    corpus_dir, ray_cluster, tmp_path
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from protocol_match.cli import cli
+
+    store = tmp_path / "store"
+    files = [str(corpus_dir / f"part{i}.jsonl") for i in range(4)]
+    added = CliRunner().invoke(cli, ["index", *files, "--store", str(store), "--no-mine",
+                                     "--backend", "static"])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    args = ["templates", "--store", str(store), "--min-support", "2", "--format", "json"]
+
+    def listed(result) -> list[tuple]:
+        assert result.exit_code == 0, result.output
+        items = json.loads(result.stdout)["items"]
+        return sorted((t["level"], t["text"], t["support"], len(t["members"])) for t in items)
+
+    on_ray = listed(CliRunner().invoke(cli, [*args, "--engine", "ray"]))
+    local = listed(CliRunner().invoke(cli, [*args, "--refresh"]))
+    assert on_ray and on_ray == local
+    bad = CliRunner().invoke(cli, [*args, "--address", "auto"])
+    assert bad.exit_code == 1 and "--engine ray" in bad.output
+
+
 def test_plain_index_does_not_import_ray(tmp_path) -> None:
     code = (
         "import sys\n"

@@ -89,6 +89,11 @@ min_support_option = click.option(
 threshold_option = click.option(
     "--threshold", type=float, default=None, help="Match score threshold (0-1)."
 )
+address_option = click.option(
+    "--address",
+    default=None,
+    help="Ray cluster for --engine ray: auto, or ray://HOST:10001 (default: start a local one).",
+)
 
 
 def read_options(f: Callable) -> Callable:

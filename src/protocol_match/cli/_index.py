@@ -13,6 +13,7 @@ import click
 from ..errors import ProtocolMatchError
 from ._common import (
     State,
+    address_option,
     errors,
     min_support_option,
     note_first_build,
@@ -57,11 +58,7 @@ from ._common import (
     show_default=True,
     help="ray: read, embed and write index shards on a Ray cluster (pip extra [ray]).",
 )
-@click.option(
-    "--address",
-    default=None,
-    help="Ray cluster for --engine ray: auto, or ray://HOST:10001 (default: start a local one).",
-)
+@address_option
 @click.option("--shards", type=int, default=None, help="Index shards to write (--engine ray).")
 @read_options
 @click.pass_context

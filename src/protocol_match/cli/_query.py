@@ -13,6 +13,7 @@ import click
 from ._common import (
     FORMATS_COMPARE,
     State,
+    address_option,
     errors,
     min_support_option,
     read_kwargs,
@@ -123,6 +124,15 @@ def _emit_compare(
 @click.option("--refresh", is_flag=True, help="Mine again even if nothing changed.")
 @click.option("--hide-chrome", is_flag=True, help="Leave out page-chrome templates.")
 @click.option("--limit", type=int, default=0, help="Show at most N templates (0 = all).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: mine again on a Ray cluster, partitions of the store on its workers (pip "
+    "extra [ray]; for stores too big for one machine's memory).",
+)
+@address_option
 @click.pass_context
 def templates(ctx: click.Context, store: Path | None, **kw: Any) -> None:
     """List the recurring formulas (templates) mined from the store.
@@ -136,8 +146,22 @@ def templates(ctx: click.Context, store: Path | None, **kw: Any) -> None:
     if ctx.invoked_subcommand is not None:
         return
     with errors():
+        if kw["engine"] != "ray" and kw["address"]:
+            raise ValueError("--address needs --engine ray")
         with Corpus.open(store_path(ctx, store)) as corpus:
-            found = corpus.templates(kw["min_support"], kw["threshold"], refresh=kw["refresh"])
+            if kw["engine"] == "ray":  # imported only here: plain mining never loads Ray
+                from ..distributed import RaySettings, mine_on_ray
+
+                mined = mine_on_ray(
+                    corpus, RaySettings(address=kw["address"]), min_support=kw["min_support"],
+                    threshold=kw["threshold"],
+                )  # fmt: skip
+                ctx.obj.console(stderr=True).print(
+                    f"Mined {mined.templates} templates on {mined.workers} Ray workers in "
+                    f"{mined.seconds['total']:.1f}s."
+                )
+            refresh = kw["refresh"] and kw["engine"] != "ray"  # the cluster just mined them
+            found = corpus.templates(kw["min_support"], kw["threshold"], refresh=refresh)
             from ..learn import template_names
 
             names = template_names(corpus.store, found)
