@@ -178,6 +178,24 @@ def phase_single(store: str, out: str) -> dict[str, Any]:
             "load_after": os.getloadavg(), **info}  # fmt: skip
 
 
+def phase_single_seeded(store: str, out: str) -> dict[str, Any]:
+    """The single machine again with its k-means and sampling seeds shifted by one: how much
+    the reference itself moves with a seed, the yardstick for the Ray run's differences."""
+    import protocol_match.mining._knn as knn
+
+    kmeans, graph = knn.kmeans_labels, knn.knn_graph_blocked
+
+    def shifted_kmeans(vectors: Any, k: int, *, seed: int = 0, niter: int = 12) -> Any:
+        return kmeans(vectors, k, seed=seed + 1, niter=niter)
+
+    def shifted_graph(vectors: Any, k: int, **kw: Any) -> Any:
+        return graph(vectors, k, **{**kw, "seed": kw.get("seed", 0) + 1})
+
+    # the mining modules import these at call time, so the module attributes are what runs
+    knn.kmeans_labels, knn.knn_graph_blocked = shifted_kmeans, shifted_graph
+    return {**phase_single(store, out), "mode": "single-seed+1"}
+
+
 def phase_ray(store: str, out: str, workers: int, partition: int) -> dict[str, Any]:
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # bind Ray to 127.0.0.1 only
     import ray
@@ -369,15 +387,23 @@ def main_mine(args: Any, out: Path) -> int:
 
     doc = json.loads(out.read_text()) if out.is_file() else {}
     runs = {_key(r): r for r in doc.get("runs", [])}
+    noise: dict[str, Any] = doc.get("single_seed_noise", {})
     args.work.mkdir(parents=True, exist_ok=True)
     for n in args.passages:
         store = args.work / f"store-{n}"
         built = run_phase("build_store", path=store, passages=n)
         ref = args.work / f"mine-{n}-single"
         if n in args.reference:
-            r = run_phase("phase_single", store=str(store), out=str(ref))
-            runs[_key({**r, "passages_target": n})] = {**r, "passages_target": n, **built}
-            _save(out, runs, machine_info, write_json)
+            if not ref.with_suffix(".npz").is_file() or not args.reuse_reference:
+                r = run_phase("phase_single", store=str(store), out=str(ref))
+                runs[_key({**r, "passages_target": n})] = {**r, "passages_target": n, **built}
+                _save(out, runs, machine_info, write_json, noise)
+            if args.seed_noise:
+                seeded = args.work / f"mine-{n}-single-seed1"
+                if not seeded.with_suffix(".npz").is_file():
+                    run_phase("phase_single_seeded", store=str(store), out=str(seeded))
+                noise[str(n)] = compare(ref, seeded)
+                _save(out, runs, machine_info, write_json, noise)
         for w in args.workers:
             dest = args.work / f"mine-{n}-ray{w}"
             r = run_phase("phase_ray", store=str(store), out=str(dest), workers=w,
@@ -385,11 +411,12 @@ def main_mine(args: Any, out: Path) -> int:
             if ref.with_suffix(".npz").is_file():
                 r["equality"] = compare(ref, dest)
             runs[_key({**r, "passages_target": n})] = {**r, "passages_target": n, **built}
-            _save(out, runs, machine_info, write_json)
+            _save(out, runs, machine_info, write_json, noise)
             print(json.dumps({k: v for k, v in r.items() if k != "stats"}), flush=True)
     return 0
 
 
-def _save(out: Path, runs: dict, machine_info: Any, write_json: Any) -> None:
+def _save(out: Path, runs: dict, machine_info: Any, write_json: Any, noise: dict) -> None:
     ordered = sorted(runs.values(), key=_key)
-    write_json(out, {"machine": machine_info(), "runs": ordered, "projection": project(ordered)})
+    write_json(out, {"machine": machine_info(), "runs": ordered, "projection": project(ordered),
+                     "single_seed_noise": noise})  # fmt: skip

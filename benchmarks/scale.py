@@ -21,6 +21,10 @@ groups and gram counts compare with the single machine's, and a projection to 10
 (``benchmarks/results/scale-mine.json``)::
 
     python benchmarks/scale.py --mine --passages 1000000 3000000 --reference 1000000
+
+``--seed-noise`` also mines the reference sizes with the single machine's seeds shifted by one
+(how much the reference moves by itself); ``--reuse-reference`` keeps a reference already
+mined in ``--work``; ``--workers`` with no number runs no Ray phase.
 """
 
 from __future__ import annotations
@@ -123,7 +127,7 @@ def project(run: dict[str, Any], passages: int, machines: int) -> dict[str, Any]
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=120)
-    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--mine", action="store_true", help="measure mining (see the docstring)")
@@ -132,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="store sizes also mined by the single machine")  # fmt: skip
     ap.add_argument("--partition", type=int, default=250_000, help="passages per partition")
     ap.add_argument("--work", type=Path, default=Path("/tmp/pm-scale-mine"))
+    ap.add_argument(
+        "--seed-noise",
+        action="store_true",
+        help="also mine the reference sizes with seeds shifted by one (yardstick)",
+    )
+    ap.add_argument("--reuse-reference", action="store_true",
+                    help="keep a reference already mined in --work")  # fmt: skip
     args = ap.parse_args(argv)
     if args.mine:
         from _scale_mine import main_mine
