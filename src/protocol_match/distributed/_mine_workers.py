@@ -24,7 +24,7 @@ from ..mining import (
     lowercase_words,
     split_batch,
 )
-from ..scoring import GramStats
+from ..scoring import GramStats, _lexical, content_keys, gram_hashes, tokens
 from ._host import PartitionHost
 from ._session import load_ray
 
@@ -36,6 +36,25 @@ def _returns(values: Sequence[Any]) -> Any:
 def slot(key: str, n: int) -> int:
     """The table (of ``n``) that counts ``key``: a stable hash, the same in every process."""
     return zlib.crc32(key.encode()) % n if n > 1 else 0
+
+
+# The scoring layer memoizes per text (word tokens, content profiles, gram hashes: 50k to
+# 100k texts each) for compare, which scores the same stored candidates again and again. A
+# mining worker sees each text once per stage, so there the caches only keep dead tuples:
+# measured on a generated store of 100k passages, the tokens of every article (~50 KB each,
+# from duplicate finding) and of every sentence stayed in the worker, 5-10 KB per distinct
+# text in all, more than its vectors and texts; at 1M passages up to ~2 GB per worker.
+# Word-level caches (stems, word weights) are small and stay.
+_TEXT_CACHES = (tokens, content_keys, gram_hashes, _lexical._profile_items, _lexical._query_items)
+# Duplicate finding tokenizes every article of a shard in one call: cleared every this many
+# articles, the articles' tokens never pile up (3,800 of them were 200 MB).
+KEYS_BETWEEN_CLEARS = 500
+
+
+def forget_text_caches() -> None:
+    """Empty the per-text caches of the scoring layer (pure functions: results unchanged)."""
+    for cached in _TEXT_CACHES:
+        cached.cache_clear()
 
 
 # ------------------------------------------------------------------ templates
@@ -145,7 +164,12 @@ class DocShard:
         """Each article's keys (its capitalized words found in lowercase: ``lowercase``);
         returns per table the distinct keys of this shard in its slice, with their counts."""
         lower = set().union(*lowercase)
-        self._keys = [doc_keys(t, lower) for t in self._texts]
+        self._keys = []
+        for lo in range(0, len(self._texts), KEYS_BETWEEN_CLEARS):
+            # Every article is tokenized once here: cached, their tokens (~50 KB each) would
+            # all stay until the call ends (see _TEXT_CACHES).
+            self._keys += [doc_keys(t, lower) for t in self._texts[lo : lo + KEYS_BETWEEN_CLEARS]]
+            forget_text_caches()
         out: list[dict[str, tuple[np.ndarray, np.ndarray]]] = [{} for _ in range(self._tables)]
         self._queries = [{} for _ in range(self._tables)]
         for kind in KINDS:
@@ -245,8 +269,37 @@ class MiningWorker(DocShard, KeyTable, PartitionHost):
         KeyTable.__init__(self)
         PartitionHost.__init__(self, "sentence", 0.5, 2, dimension)
 
+    # The stages that tokenize texts drop the scoring caches when done (see _TEXT_CACHES).
+
     def prepare(self, batch: PassageBatch, parts: Partitioning | None) -> Any:
-        return prepare_chunk(batch, parts)
+        try:
+            return prepare_chunk(batch, parts)
+        finally:
+            forget_text_caches()
+
+    def search(self, k: int, host_of: list[int]) -> Any:
+        try:
+            return PartitionHost.search(self, k, host_of)
+        finally:
+            forget_text_caches()
+
+    def process(self, plan: dict[int, dict], hosts: int) -> Any:
+        try:
+            return PartitionHost.process(self, plan, hosts)
+        finally:
+            forget_text_caches()
+
+    def gathered(self, *bundles: Any) -> Any:
+        try:
+            return PartitionHost.gathered(self, *bundles)
+        finally:
+            forget_text_caches()
+
+    def merged(self, *bundles: Any) -> Any:
+        try:
+            return PartitionHost.merged(self, *bundles)
+        finally:
+            forget_text_caches()
 
     def drop_articles(self) -> bool:
         """Free what duplicate finding kept (articles, keys, counts, profiles)."""
