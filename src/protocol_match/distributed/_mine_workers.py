@@ -24,7 +24,7 @@ from ..mining import (
     lowercase_words,
     split_batch,
 )
-from ..scoring import GramStats, _lexical, content_keys, gram_hashes, tokens
+from ..scoring import GramStats, forget_text_caches
 from ._host import PartitionHost
 from ._session import load_ray
 
@@ -43,18 +43,11 @@ def slot(key: str, n: int) -> int:
 # mining worker sees each text once per stage, so there the caches only keep dead tuples:
 # measured on a generated store of 100k passages, the tokens of every article (~50 KB each,
 # from duplicate finding) and of every sentence stayed in the worker, 5-10 KB per distinct
-# text in all, more than its vectors and texts; at 1M passages up to ~2 GB per worker.
-# Word-level caches (stems, word weights) are small and stay.
-_TEXT_CACHES = (tokens, content_keys, gram_hashes, _lexical._profile_items, _lexical._query_items)
+# text in all, more than its vectors and texts; at 1M passages up to ~2 GB per worker. The
+# stages that fill them call ``forget_text_caches`` when done.
 # Duplicate finding tokenizes every article of a shard in one call: cleared every this many
 # articles, the articles' tokens never pile up (3,800 of them were 200 MB).
 KEYS_BETWEEN_CLEARS = 500
-
-
-def forget_text_caches() -> None:
-    """Empty the per-text caches of the scoring layer (pure functions: results unchanged)."""
-    for cached in _TEXT_CACHES:
-        cached.cache_clear()
 
 
 # ------------------------------------------------------------------ templates
@@ -167,7 +160,7 @@ class DocShard:
         self._keys = []
         for lo in range(0, len(self._texts), KEYS_BETWEEN_CLEARS):
             # Every article is tokenized once here: cached, their tokens (~50 KB each) would
-            # all stay until the call ends (see _TEXT_CACHES).
+            # all stay until the call ends (KEYS_BETWEEN_CLEARS).
             self._keys += [doc_keys(t, lower) for t in self._texts[lo : lo + KEYS_BETWEEN_CLEARS]]
             forget_text_caches()
         out: list[dict[str, tuple[np.ndarray, np.ndarray]]] = [{} for _ in range(self._tables)]
@@ -269,7 +262,7 @@ class MiningWorker(DocShard, KeyTable, PartitionHost):
         KeyTable.__init__(self)
         PartitionHost.__init__(self, "sentence", 0.5, 2, dimension)
 
-    # The stages that tokenize texts drop the scoring caches when done (see _TEXT_CACHES).
+    # The stages that tokenize texts drop the scoring caches when done (KEYS_BETWEEN_CLEARS).
 
     def prepare(self, batch: PassageBatch, parts: Partitioning | None) -> Any:
         try:
