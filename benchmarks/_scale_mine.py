@@ -338,7 +338,8 @@ def project(runs: list[dict[str, Any]], passages: int = 100_000_000) -> dict[str
     transient and not counted). Worker memory: the workers' summed private memory per distinct
     text they host, times the distinct texts of the biggest level per worker.
     """
-    ray_runs = sorted((r for r in runs if r["mode"] == "ray"), key=lambda r: r["passages"])
+    ray_runs = sorted((r for r in runs if r["mode"] == "ray" and "failed" not in r),
+                      key=lambda r: r["passages"])  # fmt: skip
     if not ray_runs:
         return {}
     top = ray_runs[-1]["passages"]
@@ -359,22 +360,35 @@ def project(runs: list[dict[str, Any]], passages: int = 100_000_000) -> dict[str
         fixed, per_mb = 0.0, sizes[-1][1] / sizes[-1][0]
     texts = _level_texts(base)
     per_text = max(r["workers_peak_anon_mb_sum"] / max(1, _level_texts(r)) for r in ray_runs)
+    # Worker seconds per passage grow with the store (more partitions: more guests, bigger
+    # components); the trend through the two largest sizes, each run with its fewest workers.
+    cost = {}
+    for r in sorted(ray_runs, key=lambda r: -r["workers"]):
+        cost[r["passages"]] = max(0.0, r["wall_s"] - r["driver_serial_s"]) * r["workers"]
+    exponent = 0.0
+    if len(cost) > 1:
+        (n0, c0), (n1, c1) = sorted(cost.items())[-2:]
+        exponent = max(0.0, math.log((c1 / n1) / (c0 / n0)) / math.log(n1 / n0))
     per_p = {"worker_s": worker_s / top, "driver_s": serial / top, "driver_mb": per_mb,
              "texts_per_passage": texts / top, "worker_mb_per_text": per_text}  # fmt: skip
     rows = []
     for machines in (1, 4, 16, 64):
         workers = 16 * machines
         w_h = per_p["worker_s"] * passages / workers / 3600
+        w_trend = w_h * (passages / top) ** exponent
         d_h = per_p["driver_s"] * passages / 3600
         worker_gb = per_text * per_p["texts_per_passage"] * passages / workers / 1024
         rows.append({"passages": passages, "machines": machines, "workers": workers,
                      "worker_hours": round(w_h, 2), "driver_hours": round(d_h, 2),
                      "wall_hours": round(w_h + d_h, 2),
+                     "worker_hours_trend": round(w_trend, 2),
+                     "wall_hours_trend": round(w_trend + d_h, 2),
                      "worker_gb": round(worker_gb, 1), "machine_gb": round(16 * worker_gb),
-                     "bound_by": "driver (serial stages)" if d_h > w_h else "workers"})  # fmt: skip
+                     "bound_by": "driver" if d_h > w_trend else "workers"})  # fmt: skip
     return {"basis": f"{top} passages, {base['workers']} worker(s); driver memory through "
                      f"{[n for n, _ in sizes[-2:]]} passages",
             "per_passage": per_p, "driver_fixed_mb": round(fixed),
+            "worker_cost_exponent": round(exponent, 3),
             "driver_gb": round((fixed + per_mb * passages) / 1024, 1),
             "rows": rows}  # fmt: skip
 
@@ -406,8 +420,15 @@ def main_mine(args: Any, out: Path) -> int:
                 _save(out, runs, machine_info, write_json, noise)
         for w in args.workers:
             dest = args.work / f"mine-{n}-ray{w}"
-            r = run_phase("phase_ray", store=str(store), out=str(dest), workers=w,
-                          partition=args.partition)  # fmt: skip
+            try:
+                r = run_phase("phase_ray", store=str(store), out=str(dest), workers=w,
+                              partition=args.partition)  # fmt: skip
+            except RuntimeError as exc:  # e.g. a worker killed for memory: a result too
+                r = {"mode": "ray", "workers": w, "failed": str(exc)}
+                runs[_key({**r, "passages_target": n})] = {**r, "passages_target": n, **built}
+                _save(out, runs, machine_info, write_json, noise)
+                print(json.dumps(r), flush=True)
+                continue
             if ref.with_suffix(".npz").is_file():
                 r["equality"] = compare(ref, dest)
             runs[_key({**r, "passages_target": n})] = {**r, "passages_target": n, **built}
