@@ -402,6 +402,7 @@ def main_mine(args: Any, out: Path) -> int:
     doc = json.loads(out.read_text()) if out.is_file() else {}
     runs = {_key(r): r for r in doc.get("runs", [])}
     noise: dict[str, Any] = doc.get("single_seed_noise", {})
+    agree: dict[str, Any] = doc.get("ray_worker_counts_agree", {})
     args.work.mkdir(parents=True, exist_ok=True)
     for n in args.passages:
         store = args.work / f"store-{n}"
@@ -411,13 +412,13 @@ def main_mine(args: Any, out: Path) -> int:
             if not ref.with_suffix(".npz").is_file() or not args.reuse_reference:
                 r = run_phase("phase_single", store=str(store), out=str(ref))
                 runs[_key({**r, "passages_target": n})] = {**r, "passages_target": n, **built}
-                _save(out, runs, machine_info, write_json, noise)
+                _save(out, runs, machine_info, write_json, noise, agree)
             if args.seed_noise:
                 seeded = args.work / f"mine-{n}-single-seed1"
                 if not seeded.with_suffix(".npz").is_file():
                     run_phase("phase_single_seeded", store=str(store), out=str(seeded))
                 noise[str(n)] = compare(ref, seeded)
-                _save(out, runs, machine_info, write_json, noise)
+                _save(out, runs, machine_info, write_json, noise, agree)
         for w in args.workers:
             dest = args.work / f"mine-{n}-ray{w}"
             try:
@@ -426,18 +427,27 @@ def main_mine(args: Any, out: Path) -> int:
             except RuntimeError as exc:  # e.g. a worker killed for memory: a result too
                 r = {"mode": "ray", "workers": w, "failed": str(exc)}
                 runs[_key({**r, "passages_target": n})] = {**r, "passages_target": n, **built}
-                _save(out, runs, machine_info, write_json, noise)
+                _save(out, runs, machine_info, write_json, noise, agree)
                 print(json.dumps(r), flush=True)
                 continue
             if ref.with_suffix(".npz").is_file():
                 r["equality"] = compare(ref, dest)
             runs[_key({**r, "passages_target": n})] = {**r, "passages_target": n, **built}
-            _save(out, runs, machine_info, write_json, noise)
+            _save(out, runs, machine_info, write_json, noise, agree)
             print(json.dumps({k: v for k, v in r.items() if k != "stats"}), flush=True)
+        # Ray results must not depend on how many workers host the partitions.
+        dumps = sorted(args.work.glob(f"mine-{n}-ray*.npz"))
+        if len(dumps) > 1:
+            agree[str(n)] = {d.stem: compare(dumps[0].with_suffix(""), d.with_suffix(""))
+                             for d in dumps[1:]}  # fmt: skip
+            agree[str(n)]["reference"] = dumps[0].stem
+            _save(out, runs, machine_info, write_json, noise, agree)
     return 0
 
 
-def _save(out: Path, runs: dict, machine_info: Any, write_json: Any, noise: dict) -> None:
+def _save(
+    out: Path, runs: dict, machine_info: Any, write_json: Any, noise: dict, agree: dict
+) -> None:
     ordered = sorted(runs.values(), key=_key)
     write_json(out, {"machine": machine_info(), "runs": ordered, "projection": project(ordered),
-                     "single_seed_noise": noise})  # fmt: skip
+                     "single_seed_noise": noise, "ray_worker_counts_agree": agree})  # fmt: skip
