@@ -19,13 +19,13 @@ from ._dup_parts import (
     capitalized_words,
     doc_keys,
     doc_profile,
-    duplicate_groups,
     key_hashes,
     pair_score,
 )
 from ._duplicates import (
     DEFAULT_DUPLICATE_THRESHOLD,
     DocInfo,
+    duplicate_groups,
     find_duplicates,
     lowercase_words,
     story_ids,

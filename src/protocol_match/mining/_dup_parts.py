@@ -5,9 +5,9 @@ how many articles carry each name, shingle and word) before it can score a pair.
 article is turned into its keys (:func:`doc_keys`, given the lowercase words among its own
 capitalized ones), the keys are counted wherever the counts live, and each article's
 :class:`DocProfile` (its rare keys with their weights) scores pairs exactly as
-``find_duplicates`` does (:func:`pair_score`); :func:`duplicate_groups` turns the pairs into
-the same groups. Shingles, words and names are kept as 64-bit hashes (BLAKE2b): the counts of
-a large corpus stay arrays instead of string tables.
+``find_duplicates`` does (:func:`pair_score`); ``duplicate_groups`` (the single machine's)
+turns the pairs into the same groups. Shingles, words and names are kept as 64-bit hashes
+(BLAKE2b): the counts of a large corpus stay arrays instead of string tables.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..records import DuplicateGroup, DuplicatePair
 from . import _duplicates as dup
 from . import _story_text as st
 
@@ -135,35 +134,3 @@ def pair_score(a: DocProfile, b: DocProfile, cosine: float, n: int) -> float:
     words = _shared(a.words, b.words) / (min(a.word_total, b.word_total) + rprior)
     gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
     return dup.same_story_score(cosine, facts, shingles, words, gap)
-
-
-def duplicate_groups(
-    pairs: Mapping[tuple[int, int], float], article_ids: Mapping[int, str]
-) -> list[DuplicateGroup]:
-    """Groups (connected components) of the scored pairs, as ``find_duplicates`` returns
-    them; pairs are (position, position) in the corpus's article order."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[find(a)] = find(b)
-    members: dict[int, set[int]] = {}
-    by_root: dict[int, list[DuplicatePair]] = {}
-    for (a, b), s in sorted(pairs.items()):
-        root = find(a)
-        members.setdefault(root, set()).update((a, b))
-        by_root.setdefault(root, []).append(
-            DuplicatePair(article_ids[a], article_ids[b], round(s, 4))
-        )
-    groups = [
-        DuplicateGroup(tuple(article_ids[i] for i in sorted(idx)), tuple(by_root[root]))
-        for root, idx in members.items()
-    ]
-    groups.sort(key=lambda g: (-len(g.articles), g.articles))
-    return groups

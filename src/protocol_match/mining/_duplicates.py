@@ -22,7 +22,7 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,7 +221,7 @@ def find_duplicates(
             )
             if score >= threshold:
                 pairs[key] = score
-    return _groups(docs, pairs)
+    return duplicate_groups(pairs, [d.article_id for d in docs])
 
 
 @dataclass(frozen=True)
@@ -258,10 +258,15 @@ class _Facts:
         return (names + figures) / 2
 
 
-def _groups(docs: Sequence[DocInfo], pairs: dict[tuple[int, int], float]) -> list[DuplicateGroup]:
-    parent = list(range(len(docs)))
+def duplicate_groups(
+    pairs: Mapping[tuple[int, int], float], article_ids: Sequence[str] | Mapping[int, str]
+) -> list[DuplicateGroup]:
+    """Groups (connected components) of the scored pairs, as ``find_duplicates`` returns
+    them; pairs are (position, position) in the corpus's article order."""
+    parent: dict[int, int] = {}
 
     def find(x: int) -> int:
+        parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
@@ -275,10 +280,10 @@ def _groups(docs: Sequence[DocInfo], pairs: dict[tuple[int, int], float]) -> lis
         root = find(a)
         members.setdefault(root, set()).update((a, b))
         by_root.setdefault(root, []).append(
-            DuplicatePair(docs[a].article_id, docs[b].article_id, round(s, 4))
+            DuplicatePair(article_ids[a], article_ids[b], round(s, 4))
         )
     groups = [
-        DuplicateGroup(tuple(docs[i].article_id for i in sorted(idx)), tuple(by_root[root]))
+        DuplicateGroup(tuple(article_ids[i] for i in sorted(idx)), tuple(by_root[root]))
         for root, idx in members.items()
     ]
     groups.sort(key=lambda g: (-len(g.articles), g.articles))
