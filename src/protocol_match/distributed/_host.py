@@ -35,6 +35,15 @@ def _returns(values: Sequence[Any]) -> Any:
     return values[0] if len(values) == 1 else tuple(values)
 
 
+def _by_key(bundles: Sequence[list[tuple[int, NodeSet]]]) -> dict[int, list[NodeSet]]:
+    """The node sets sent by several hosts, by the component or group they belong to."""
+    parts: dict[int, list[NodeSet]] = {}
+    for bundle in bundles:
+        for key, nodes in bundle:
+            parts.setdefault(key, []).append(nodes)
+    return parts
+
+
 class PartitionHost:
     """Partitions ``p`` of one level (those the driver assigned to this host): their texts,
     guests, nearest-text candidates, components and, for giant components, clusters."""
@@ -198,10 +207,7 @@ class PartitionHost:
 
     def gathered(self, *bundles: list[tuple[int, NodeSet]]) -> Finished:
         """Templates of the components gathered here from several partitions."""
-        parts: dict[int, list[NodeSet]] = {}
-        for bundle in bundles:
-            for g, nodes in bundle:
-                parts.setdefault(g, []).append(nodes)
+        parts = _by_key(bundles)
         finals: list[Any] = []
         members = {}
         for g in sorted(parts):
@@ -232,10 +238,7 @@ class PartitionHost:
 
     def merged(self, *bundles: list[tuple[int, NodeSet]]) -> Finished:
         """Templates of giant candidates merged across partitions, gathered here."""
-        parts: dict[int, list[NodeSet]] = {}
-        for bundle in bundles:
-            for group, nodes in bundle:
-                parts.setdefault(group, []).append(nodes)
+        parts = _by_key(bundles)
         finals: list[Any] = []
         members = {}
         for group in sorted(parts):

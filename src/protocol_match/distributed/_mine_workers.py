@@ -9,8 +9,9 @@ itself when only one is asked for, as Ray expects.
 
 from __future__ import annotations
 
+import functools
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -252,6 +253,19 @@ class DocShard:
         return out
 
 
+def _forgetting_text_caches(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method``, then ``forget_text_caches`` (also when it fails)."""
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        finally:
+            forget_text_caches()
+
+    return run
+
+
 class MiningWorker(DocShard, KeyTable, PartitionHost):
     """One actor per worker for the whole mining: a shard of the articles and a slice of the
     counts while duplicates are found, then chunks cut into partitions and partitions
@@ -265,34 +279,13 @@ class MiningWorker(DocShard, KeyTable, PartitionHost):
     # The stages that tokenize texts drop the scoring caches when done (KEYS_BETWEEN_CLEARS).
 
     def prepare(self, batch: PassageBatch, parts: Partitioning | None) -> Any:
-        try:
-            return prepare_chunk(batch, parts)
-        finally:
-            forget_text_caches()
+        return prepare_chunk(batch, parts)
 
-    def search(self, k: int, host_of: list[int]) -> Any:
-        try:
-            return PartitionHost.search(self, k, host_of)
-        finally:
-            forget_text_caches()
-
-    def process(self, plan: dict[int, dict], hosts: int) -> Any:
-        try:
-            return PartitionHost.process(self, plan, hosts)
-        finally:
-            forget_text_caches()
-
-    def gathered(self, *bundles: Any) -> Any:
-        try:
-            return PartitionHost.gathered(self, *bundles)
-        finally:
-            forget_text_caches()
-
-    def merged(self, *bundles: Any) -> Any:
-        try:
-            return PartitionHost.merged(self, *bundles)
-        finally:
-            forget_text_caches()
+    prepare = _forgetting_text_caches(prepare)
+    search = _forgetting_text_caches(PartitionHost.search)
+    process = _forgetting_text_caches(PartitionHost.process)
+    gathered = _forgetting_text_caches(PartitionHost.gathered)
+    merged = _forgetting_text_caches(PartitionHost.merged)
 
     def drop_articles(self) -> bool:
         """Free what duplicate finding kept (articles, keys, counts, profiles)."""
