@@ -44,7 +44,6 @@ from _common import machine_info, write_json
 ROOT = Path(__file__).resolve().parent.parent
 PASSAGES = 100_000
 PASSAGES_PER_ARTICLE = 26.3
-QUERY_SEED = 999
 WARM_S = 10.0  # first requests are made this long after the server started
 BODIES: dict[int, str] = {}  # the body of a failed request, by connection
 TARGETS = {"pages_p50_ms": 100.0, "compare_p50_ms": 300.0, "watch_s": 1.0}
@@ -80,16 +79,9 @@ def build_store(store: Path, reuse: bool) -> dict[str, Any]:
 
 def query_texts(n: int) -> list[str]:
     """Texts of ``n`` 10-paragraph articles from another seed than the store's."""
-    from protocol_match.ingest import segment
-    from protocol_match.synth import generate_corpus
+    from endtoend import query_articles
 
-    found: list[Any] = []
-    size = 20 * n
-    while len(found) < n:
-        arts = generate_corpus(size, seed=QUERY_SEED).articles
-        found = [a for a in arts if len(segment(a).paragraphs) == 10][:n]
-        size *= 2
-    return [a.text for a in found]
+    return [a.text for a in query_articles(n)]
 
 
 class Server:
