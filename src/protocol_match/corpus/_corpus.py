@@ -214,6 +214,7 @@ class Corpus(Adding, Templates, Verdicts):
         stories = self.stories()
         vectors, near, own, levels = self._judging_inputs(article, seg, k, nearest)
         model = self.verdict_model
+        small = self.store.count("article") - len(stories) < SMALL_CORPUS  # stories, not copies
         results: dict[str, tuple[PassageResult, ...]] = {}
         cands_by_level: dict[str, list[list[Candidate]]] = {}
         for level, (passages, cands, scored, rows) in levels.items():
@@ -224,7 +225,7 @@ class Corpus(Adding, Templates, Verdicts):
                 params["threshold"],
                 params["min_support"],
                 boilerplate_threshold=level_model.threshold,
-                small_corpus=self.store.count("article") - len(stories) < SMALL_CORPUS,
+                small_corpus=small,
             )
             results[level] = tuple(
                 judge(
