@@ -37,6 +37,13 @@ def test_help_lists_commands(runner):
         assert sub.exit_code == 0 and "Usage:" in sub.output
 
 
+def test_backend_choices_are_the_embed_backends():
+    from protocol_match.cli._common import BACKEND_CHOICE
+    from protocol_match.embed import BACKENDS
+
+    assert tuple(BACKEND_CHOICE.choices) == BACKENDS
+
+
 def test_compare_json_schema(runner, store_000):
     result = runner.invoke(
         cli,

@@ -89,6 +89,9 @@ min_support_option = click.option(
 threshold_option = click.option(
     "--threshold", type=float, default=None, help="Match score threshold (0-1)."
 )
+# embed.BACKENDS, written out so that --help never imports the embed package
+# (tests/test_cli.py checks that the two agree).
+BACKEND_CHOICE = click.Choice(["torch", "static", "onnx-int8"])
 address_option = click.option(
     "--address",
     default=None,

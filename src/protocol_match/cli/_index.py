@@ -12,6 +12,7 @@ import click
 
 from ..errors import ProtocolMatchError
 from ._common import (
+    BACKEND_CHOICE,
     State,
     address_option,
     errors,
@@ -39,7 +40,7 @@ from ._common import (
 )
 @click.option(
     "--backend",
-    type=click.Choice(["torch", "static", "onnx-int8"]),
+    type=BACKEND_CHOICE,
     default=None,
     help="How a new store runs the model: static (default; a model2vec model distilled "
     "from it once per machine, ~100x faster, as accurate on real news), torch (the full "

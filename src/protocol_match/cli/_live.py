@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ._common import errors, read_kwargs, read_options, store_option, store_path
+from ._common import BACKEND_CHOICE, errors, read_kwargs, read_options, store_option, store_path
 
 
 def register(group: click.Group) -> None:
@@ -85,7 +85,7 @@ def serve(ctx: click.Context, store: Path | None, **kw: Any) -> None:
 )
 @click.option(
     "--backend",
-    type=click.Choice(["torch", "static", "onnx-int8"]),
+    type=BACKEND_CHOICE,
     default=None,
     help="Model backend when watch creates a new store.",
 )
